@@ -1,0 +1,3 @@
+from minirg.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""Figures of a finished run, read from its directory.
+
+A run directory holds ``results.json`` (the numbers; schema in
+:mod:`minirg.analysis.report`) and ``analysis/arrays.npz``, the arrays the
+figures need.  The analysis stage writes that file; its keys are the contract
+below (``L`` = lattice side, ``k`` = a few examples, ``n`` = lattices).
+
+======================  ==================  =======================================
+key                     shape               meaning
+======================  ==================  =======================================
+``recon_input``         (k, L, L)           critical test lattices fed to Models 1-3
+``recon_<model>``       (k, L*L)            raw outputs, model in model1, model2,
+                                            model2_cg, model3 (any subset)
+``W1_cg``, ``W1_ae``    (L*L, L*L/2)        first encoder kernel: trained CG-1024-512
+                                            and Model-1's first layer
+``W2_cg``, ``W2_ae``    (L*L/2, L*L/4)      second encoder kernel: CG-512-256, Model-1
+``panel_beta``          (k,)                betas of the lattice panel (e.g. 0.025,
+                                            0.25, 0.5)
+``panel_input``         (k, L, L)           one grid lattice per beta
+``panel_ae``            (k, L, L)           its AE-WR output (raw)
+``panel_dec``           (k, L/2, L/2)       its two-step decimation
+``test_beta``           (n,)                true beta of the beta-net's test set
+``test_pred``           (n,)                the beta-net's prediction
+``grid_beta``           (n,)                beta of each entropy/flow grid lattice
+``grid_pred_sign``      (n,)                beta-net on sign(AE-WR output)
+``grid_pred_raw``       (n,)                beta-net on the raw output (optional)
+``dec_beta``            (m,)                beta of the decimated lattices (optional;
+                                            default ``grid_beta``)
+``dec_beta_est``        (m,)                ``energy_beta`` of each decimated lattice
+                                            (optional)
+======================  ==================  =======================================
+
+A figure whose inputs are missing raises :class:`MissingData`;
+:func:`make_all_figures` skips it and makes the others.
+"""
+
+import argparse
+import json
+import os
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from minirg.analysis import plots
+from minirg.analysis.flow import fit_line, mean_by_beta
+from minirg.analysis.correlation import spin_correlation
+
+__all__ = ["ARRAYS", "MissingData", "load_results", "load_arrays", "FIGURES",
+           "make_all_figures", "run_figure_script"]
+
+ARRAYS = os.path.join("analysis", "arrays.npz")
+BETA_C_USED = 0.4352
+
+
+class MissingData(ValueError):
+    """A figure's input (a results.json key or an arrays.npz key) is absent."""
+
+
+def load_results(run_dir):
+    """The dict in ``run_dir/results.json`` (MissingData if the file is absent)."""
+    path = os.path.join(run_dir, "results.json")
+    if not os.path.exists(path):
+        raise MissingData(f"{path} does not exist: run `minirg analyse --run {run_dir}` first")
+    with open(path) as f:
+        return json.load(f)
+
+
+def load_arrays(run_dir):
+    """The arrays of ``run_dir/analysis/arrays.npz`` as a dict ({} if absent)."""
+    path = os.path.join(run_dir, ARRAYS)
+    if not os.path.exists(path):
+        return {}
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def _need(arrays, *keys):
+    missing = [k for k in keys if k not in arrays]
+    if missing:
+        raise MissingData(f"{ARRAYS} lacks {', '.join(missing)}")
+    return [arrays[k] for k in keys]
+
+
+def make_loss_figure(run_dir, out_path):
+    """Loss curves of Models 1, 2, 2-CG (Model-3 constant) and of AE-WR."""
+    res = load_results(run_dir)
+    hist, losses = res.get("histories") or {}, res.get("losses") or {}
+    if not hist:
+        raise MissingData("results.json lacks 'histories'")
+    fig = Figure(figsize=(12, 4.5), layout="constrained")
+    ax_deep, ax_wr = fig.subplots(1, 2)
+    deep = {k: hist[k] for k in ("model1", "model2", "model2_cg") if k in hist}
+    const = {"model3": (losses["model3"]["train"], losses["model3"]["val"])} \
+        if "model3" in losses else {}
+    plots.plot_losses(deep, const, ax_deep).set_title("critical set (beta = 0.4352)")
+    if "ae_wr" in hist:
+        plots.plot_losses({"ae_wr": hist["ae_wr"]}, None, ax_wr).set_title("wide-range set")
+    else:
+        ax_wr.set_axis_off()
+    return plots.save_figure(fig, out_path)
+
+
+def make_reconstruction_figure(run_dir, out_path):
+    """Input lattices and their reconstructions by Models 1-3 (raw outputs)."""
+    arrays = load_arrays(run_dir)
+    (inputs,) = _need(arrays, "recon_input")
+    outputs = {m: arrays[f"recon_{m}"] for m in ("model1", "model2", "model2_cg", "model3")
+               if f"recon_{m}" in arrays}
+    if not outputs:
+        raise MissingData(f"{ARRAYS} lacks every recon_<model> key")
+    return plots.save_figure(plots.reconstruction_figure(inputs, outputs), out_path)
+
+
+_KERNELS = {"W1_cg": ("W1", "trained on RG (CG, first step)"),
+            "W1_ae": ("W1", "autoencoder (Model-1)"),
+            "W2_cg": ("W2", "trained on RG (CG, second step)"),
+            "W2_ae": ("W2", "autoencoder (Model-1)")}
+
+
+def _kernels(run_dir):
+    """The four encoder kernels as (name, who, W), in the paper's panel order."""
+    arrays = _need(load_arrays(run_dir), *_KERNELS)
+    return [(*_KERNELS[key], W) for key, W in zip(_KERNELS, arrays)]
+
+
+def make_weights_figure(run_dir, out_path, zoom=(64, 32)):
+    """Encoder kernels W1, W2: RG-trained against autoencoder (zoomed corner)."""
+    mats = {f"{name}, {who}": W for name, who, W in _kernels(run_dir)}
+    return plots.save_figure(plots.matrix_grid_figure(mats, zoom=zoom), out_path)
+
+
+def make_correlation_figure(run_dir, out_path, zoom=(96, 96)):
+    """Spin-correlation matrices W W^T of the four kernels (zoomed corner)."""
+    mats = {f"{name} {name}^T, {who}": spin_correlation(W)
+            for name, who, W in _kernels(run_dir)}
+    return plots.save_figure(plots.matrix_grid_figure(mats, zoom=zoom), out_path)
+
+
+def make_entropy_figure(run_dir, out_path):
+    """Mean local entropy of input, AE-WR output and decimated lattices against beta."""
+    res = load_results(run_dir)
+    ent = res.get("entropy") or {}
+    if "beta" not in ent:
+        raise MissingData("results.json lacks 'entropy.beta'")
+    curves = {k: ent[k] for k in ("input", "ae", "ae_quantized", "rg") if ent.get(k)}
+    beta_c = (res.get("fixed_points") or {}).get("beta_c_used", BETA_C_USED)
+    ax = plots.plot_entropy(ent["beta"], curves, beta_c=beta_c)
+    return plots.save_figure(ax, out_path)
+
+
+def make_panel_figure(run_dir, out_path):
+    """Lattices at a few betas: input, AE-WR output, decimated."""
+    arrays = load_arrays(run_dir)
+    betas, inp, ae, dec = _need(arrays, "panel_beta", "panel_input", "panel_ae", "panel_dec")
+    rows = {"input": list(inp), "ae": list(ae), "rg": list(dec)}
+    return plots.save_figure(plots.lattice_panel_figure(betas, rows), out_path)
+
+
+def make_beta_prediction_figure(run_dir, out_path):
+    """The beta-net's prediction on its test set against the true beta."""
+    actual, pred = _need(load_arrays(run_dir), "test_beta", "test_pred")
+    ax = plots.plot_beta_prediction(actual, pred)
+    return plots.save_figure(ax, out_path)
+
+
+def make_flow_figure(run_dir, out_path):
+    """beta' of AE-WR outputs and of decimated lattices against beta, with fixed points."""
+    from minirg.ising import beta_prime
+
+    arrays, res = load_arrays(run_dir), load_results(run_dir)
+    beta, pred = _need(arrays, "grid_beta", "grid_pred_sign")
+    keys, mean_sign = mean_by_beta(pred, beta)
+    mean_raw = mean_by_beta(arrays["grid_pred_raw"], beta)[1] \
+        if "grid_pred_raw" in arrays else None
+    slope, intercept = fit_line(beta, pred)
+    dec = None
+    if "dec_beta_est" in arrays:
+        dec = mean_by_beta(arrays["dec_beta_est"], arrays.get("dec_beta", beta))
+    grid = np.linspace(float(np.min(beta)), float(np.max(beta)), 200)
+    fp = res.get("fixed_points") or {}
+    marks = {"AE-WR fixed point": fp.get("ae_flow"), "recursion root": fp.get("rg_recursion"),
+             "decimation, measured": fp.get("decimation_measured")}
+    ax = plots.plot_flow(keys, mean_sign, mean_raw, {"slope": slope, "intercept": intercept},
+                         (grid, np.array([beta_prime(float(b)) for b in grid])), dec,
+                         marks, fp.get("beta_c_exact"))
+    return plots.save_figure(ax, out_path)
+
+
+# name -> (maker, file name under DIR/figures); names are the report's figure keys.
+FIGURES = {
+    "losses": (make_loss_figure, "fig09_losses.png"),
+    "reconstruction": (make_reconstruction_figure, "fig10_reconstruction.png"),
+    "weights": (make_weights_figure, "fig11_weights.png"),
+    "correlation": (make_correlation_figure, "fig12_correlation.png"),
+    "entropy": (make_entropy_figure, "fig13_entropy.png"),
+    "panel": (make_panel_figure, "fig14_lattice_panel.png"),
+    "beta_prediction": (make_beta_prediction_figure, "fig15_beta_prediction.png"),
+    "flow": (make_flow_figure, "fig16_flow.png"),
+}
+
+
+def make_all_figures(run_dir):
+    """Every figure whose data exist.  Returns dict name -> path relative to ``run_dir``."""
+    made = {}
+    for name, (maker, filename) in FIGURES.items():
+        rel = os.path.join("figures", filename)
+        try:
+            maker(run_dir, os.path.join(run_dir, rel))
+        except MissingData:
+            continue          # e.g. a run without a beta-net; the report says "n/a"
+        made[name] = rel
+    return made
+
+
+def run_figure_script(name, argv=None):
+    """``main`` of ``scripts/fig*.py``: make figure ``name`` of a run directory."""
+    maker, filename = FIGURES[name]
+    parser = argparse.ArgumentParser(description=maker.__doc__)
+    parser.add_argument("--run", default="minirg-run", help="run directory (%(default)s)")
+    parser.add_argument("--out", help=f"PNG path (default RUN/figures/{filename})")
+    args = parser.parse_args(argv)
+    out = args.out or os.path.join(args.run, "figures", filename)
+    try:
+        print(maker(args.run, out))
+    except MissingData as err:
+        parser.exit(2, f"{parser.prog}: error: {err}\n")
+    return 0

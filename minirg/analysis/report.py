@@ -1,0 +1,269 @@
+"""REPORT.md of a run: figures, the paper's numbers beside ours, and verdicts.
+
+``results`` is the dict the pipeline writes to ``results.json``::
+
+    losses        {name: {train, val, train_data, val_data}}  name in model1, model2,
+                  model2_cg, model3, ae_wr
+    histories     {name: {loss: [...], val_loss: [...]}}
+    beta_net      {test_mse, train_mse}
+    fixed_points  {rg_recursion, ae_flow, ae_flow_ci: [lo, hi], ae_flow_slope,
+                   ae_flow_raw, decimation_measured, beta_c_exact, beta_c_used,
+                   rg_recursion_slope (optional)}
+    entropy       {beta, input, ae, ae_quantized, rg}: lists over the beta grid
+    weights       {cg_W1, ae_W1, cg_W2, ae_W2, ...: correlation.weight_stats(W)}
+    config, timings {total_s, <stage>: seconds}, notes (optional list of lines)
+
+Every key is optional here: what is missing reads "n/a".
+"""
+
+import os
+import tempfile
+
+__all__ = ["PAPER", "CAPTIONS", "VERDICTS", "write_report", "render_report"]
+
+# The paper's headline numbers (arXiv:2108.06157, text and appendix A).
+PAPER = {
+    "model1_train": 0.276, "model1_val": 0.281,
+    "model2_train": 0.338, "model2_val": 0.341,
+    "model3_train": 0.600, "model3_val": 0.601,
+    "ae_wr_train": 0.347, "ae_wr_val": 0.357,
+    "beta_net_mse": 0.0035,
+    "ae_flow": 0.45265,
+    "decimation_fixed_point": 0.505, "rg_recursion_exact": 0.50698,
+    "beta_c_used": 0.4352, "beta_c_exact": 0.44069,
+}
+
+CAPTIONS = {
+    "losses": "Hinge loss (data + L1) per epoch: Models 1, 2 and 2-CG, Model-3 "
+              "evaluated only (left); AE-WR (right).",
+    "reconstruction": "Critical lattices and their raw reconstructions by Models 1-3.",
+    "weights": "Encoder kernels W1 and W2 (top-left corner): RG-trained CG nets "
+               "against the autoencoder.",
+    "correlation": "Spin-correlation matrices W W^T of the same kernels (top-left corner).",
+    "entropy": "Mean local Shannon entropy (3x3, periodic) of input, AE-WR output and "
+               "decimated lattices against beta.",
+    "panel": "Lattices at three betas: input, AE-WR output, two-step decimation.",
+    "beta_prediction": "beta-net prediction against the true beta on its test set.",
+    "flow": "beta of AE-WR outputs (beta-net) and of decimated lattices against beta, "
+            "with the recursion, the identity and the fixed points.",
+}
+
+
+def _get(d, *path):
+    """d[path[0]][path[1]]..., or None where any level is missing."""
+    for key in path:
+        if not isinstance(d, dict) or d.get(key) is None:
+            return None
+        d = d[key]
+    return d
+
+
+def _fmt(x, digits=4):
+    return "n/a" if x is None else f"{x:.{digits}g}"
+
+
+def _pair(a, b, digits=4):
+    return f"{_fmt(a, digits)} / {_fmt(b, digits)}"
+
+
+def verdict_loss_ordering(results):
+    """Model-1 < Model-2 < Model-3 in validation loss."""
+    v = [_get(results, "losses", m, "val") for m in ("model1", "model2", "model3")]
+    claim = "Validation loss orders Model-1 < Model-2 < Model-3 (paper 0.281 < 0.341 < 0.601)"
+    if None in v:
+        return None, f"{claim}: n/a (losses missing)."
+    holds = v[0] < v[1] < v[2]
+    return holds, f"{claim}; this run: {v[0]:.3f}, {v[1]:.3f}, {v[2]:.3f}."
+
+
+def verdict_sparse_weights(results):
+    """RG-trained kernels sparser (sparsity and Gini) than the autoencoder's."""
+    claim = "RG-trained kernels are sparse, the autoencoder's diffuse"
+    parts, ok = [], []
+    for layer in ("W1", "W2"):
+        cg, ae = _get(results, "weights", f"cg_{layer}"), _get(results, "weights", f"ae_{layer}")
+        if cg is None or ae is None:
+            continue
+        ok.append(cg["sparsity"] > ae["sparsity"] and cg["gini"] > ae["gini"])
+        parts.append(f"{layer} sparsity {cg['sparsity']:.3f} vs {ae['sparsity']:.3f}, "
+                     f"Gini {cg['gini']:.3f} vs {ae['gini']:.3f}")
+    if not ok:
+        return None, f"{claim}: n/a (weight statistics missing)."
+    return all(ok), f"{claim} (RG vs AE): {'; '.join(parts)}."
+
+
+def verdict_near_diagonal(results):
+    """W1 W1^T carries more mass at offsets +-16, +-32 for the RG-trained kernel."""
+    claim = "W1 W1^T has more near-diagonal (offsets +-16, +-32) mass for RG than for AE"
+    cg = _get(results, "weights", "cg_W1", "near_diagonal")
+    ae = _get(results, "weights", "ae_W1", "near_diagonal")
+    if cg is None or ae is None or not all(k in d for d in (cg, ae) for k in ("16", "32")):
+        return None, f"{claim}: n/a (statistics missing)."
+    m_cg, m_ae = cg["16"] + cg["32"], ae["16"] + ae["32"]
+    return m_cg > m_ae, f"{claim}: share of sum|C| {m_cg:.4f} (RG) vs {m_ae:.4f} (AE)."
+
+
+def _entropy_side(results, side):
+    """(betas, curves) of the entropy grid on one side of beta_c_used."""
+    ent = results.get("entropy") or {}
+    bc = _get(results, "fixed_points", "beta_c_used") or PAPER["beta_c_used"]
+    keep = [i for i, b in enumerate(ent.get("beta") or [])
+            if (b < bc if side == "low" else b > bc)]
+    return {k: [v[i] for i in keep] for k, v in ent.items() if v}, bc
+
+
+def verdict_entropy_low_beta(results):
+    """AE-WR output entropy below the input's at every grid beta < beta_c_used."""
+    cur, bc = _entropy_side(results, "low")
+    claim = f"AE-WR output has less local entropy than its input at every beta < {bc}"
+    if not cur.get("beta") or "ae" not in cur or "input" not in cur:
+        return None, f"{claim}: n/a (entropy curves missing)."
+    gaps = [a - i for a, i in zip(cur["ae"], cur["input"])]
+    return max(gaps) < 0, f"{claim}; AE - input from {min(gaps):.3f} to {max(gaps):.3f} bits."
+
+
+def verdict_entropy_high_beta(results):
+    """Decimated entropy above the AE-WR output's at every grid beta > beta_c_used."""
+    cur, bc = _entropy_side(results, "high")
+    claim = f"Decimated lattices keep more local entropy than AE-WR output at every beta > {bc}"
+    if not cur.get("beta") or "ae" not in cur or "rg" not in cur:
+        return None, f"{claim}: n/a (no grid beta above it, or curves missing)."
+    gaps = [r - a for r, a in zip(cur["rg"], cur["ae"])]
+    return min(gaps) > 0, f"{claim}; RG - AE from {min(gaps):.3f} to {max(gaps):.3f} bits."
+
+
+def _recursion_slope(results):
+    slope = _get(results, "fixed_points", "rg_recursion_slope")
+    root = _get(results, "fixed_points", "rg_recursion")
+    if slope is None and root is not None:
+        from minirg.ising import beta_prime
+        h = 1e-6                                   # central difference of the recursion
+        slope = (beta_prime(root + h) - beta_prime(root - h)) / (2 * h)
+    return slope
+
+
+def verdict_flow_direction(results):
+    """AE flow attracts (fitted slope < 1); the decimation recursion repels (slope > 1)."""
+    claim = "The AE-WR fixed point attracts (fitted slope < 1), the recursion's repels (slope > 1)"
+    s_ae, s_rg = _get(results, "fixed_points", "ae_flow_slope"), _recursion_slope(results)
+    if s_ae is None or s_rg is None:
+        return None, f"{claim}: n/a (slopes missing)."
+    return s_ae < 1 < s_rg, f"{claim}; slopes {s_ae:.3f} (AE-WR) and {s_rg:.3f} (recursion)."
+
+
+def verdict_flow_near_beta_c(results):
+    """The AE fixed point lies nearer the exact beta_c than the recursion's root."""
+    fp = results.get("fixed_points") or {}
+    bc = fp.get("beta_c_exact") or PAPER["beta_c_exact"]
+    claim = f"The AE-WR fixed point lies nearer beta_c = {bc:.5f} than the recursion's root"
+    ae, rg = fp.get("ae_flow"), fp.get("rg_recursion")
+    if ae is None or rg is None:
+        return None, f"{claim}: n/a (fixed points missing)."
+    return abs(ae - bc) < abs(rg - bc), f"{claim}; {ae:.4f} vs {rg:.4f}."
+
+
+VERDICTS = [verdict_loss_ordering, verdict_sparse_weights, verdict_near_diagonal,
+            verdict_entropy_low_beta, verdict_entropy_high_beta, verdict_flow_direction,
+            verdict_flow_near_beta_c]
+
+
+def _loss_cell(results, name):
+    lo = _get(results, "losses", name) or {}
+    cell = _pair(lo.get("train"), lo.get("val"))
+    if lo.get("train_data") is not None and lo.get("val_data") is not None:
+        cell += f" (data {_pair(lo['train_data'], lo['val_data'])})"
+    return cell
+
+
+def _table(results):
+    fp, P = results.get("fixed_points") or {}, PAPER
+    ci = fp.get("ae_flow_ci") or [None, None]
+    rows = [(f"{n} loss, train / val", _pair(P.get(f"{k}_train"), P.get(f"{k}_val")),
+             _loss_cell(results, k))
+            for n, k in (("Model-1", "model1"), ("Model-2 (HCG encoder)", "model2"),
+                         ("Model-2 (CG encoder)", "model2_cg"), ("Model-3", "model3"),
+                         ("AE-WR", "ae_wr"))]
+    rows += [
+        ("beta-net MSE, test (train)", _fmt(P["beta_net_mse"]),
+         f"{_fmt(_get(results, 'beta_net', 'test_mse'))} "
+         f"({_fmt(_get(results, 'beta_net', 'train_mse'))})"),
+        ("AE-WR flow fixed point [95% CI]", _fmt(P["ae_flow"], 5),
+         f"{_fmt(fp.get('ae_flow'), 5)} [{_pair(*ci, digits=4)}]".replace(" / ", ", ")),
+        ("AE-WR flow slope", "n/a", _fmt(fp.get("ae_flow_slope"))),
+        ("AE-WR flow fixed point, raw output", "n/a", _fmt(fp.get("ae_flow_raw"), 5)),
+        ("Decimation recursion fixed point", f"~{P['decimation_fixed_point']} "
+         f"(root {P['rg_recursion_exact']})", _fmt(fp.get("rg_recursion"), 5)),
+        ("Decimation, measured (energy beta)", "n/a", _fmt(fp.get("decimation_measured"), 5)),
+        ("beta_c used / exact", _pair(P["beta_c_used"], P["beta_c_exact"], 5),
+         _pair(fp.get("beta_c_used"), fp.get("beta_c_exact"), 5)),
+    ]
+    lines = ["| quantity | paper | this run |", "|---|---|---|"]
+    return lines + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+
+
+def _config_lines(results):
+    cfg, t = results.get("config") or {}, results.get("timings") or {}
+    total = t.get("total_s")
+    wall = "n/a" if total is None else f"{total:.1f} s ({total / 60:.1f} min)"
+    lines = [f"- preset: {cfg.get('preset', 'n/a')}, seed: {cfg.get('seed', 'n/a')}, "
+             f"device: {cfg.get('device', 'n/a')}, L: {cfg.get('L', 'n/a')}",
+             f"- wall time: {wall}"]
+    stages = [f"{k} {v:.1f} s" for k, v in t.items()
+              if k != "total_s" and isinstance(v, (int, float))]
+    if stages:
+        lines.append(f"- stages: {', '.join(stages)}")
+    for section in ("data", "train"):
+        if isinstance(cfg.get(section), dict):
+            items = ", ".join(f"{k} = {v}" for k, v in cfg[section].items())
+            lines.append(f"- {section}: {items}")
+    return lines
+
+
+def _verdict_lines(results):
+    lines = []
+    for verdict in VERDICTS:
+        holds, sentence = verdict(results)
+        word = {True: "holds", False: "does not hold", None: "n/a"}[holds]
+        lines.append(f"- **{word}**: {sentence}")
+    return lines
+
+
+def render_report(results, figures):
+    """The markdown text of the report.  figures: dict name -> path relative to the run."""
+    out = ["# minirg run report", "",
+           "Reproduction of Shukla & Thakur, arXiv:2108.06157 (RG vs autoencoders on the "
+           "2D Ising model).", "", "## Run", ""]
+    out += _config_lines(results)
+    out += ["", "## The paper's numbers and this run's", ""] + _table(results)
+    out += ["", "Losses are hinge data loss + L1 penalty unless stated; the data part is in "
+            "parentheses.", "", "## Claims", ""] + _verdict_lines(results)
+    out += ["", "## Figures", ""]
+    for name, rel in figures.items():
+        caption = CAPTIONS.get(name, name)
+        out += [f"![{caption}]({rel.replace(os.sep, '/')})", "", f"*{caption}*", ""]
+    if results.get("notes"):
+        out += ["## Notes", ""] + [f"- {line}" for line in results["notes"]] + [""]
+    return "\n".join(out)
+
+
+def write_report(run_dir, results, figures):
+    """Write ``run_dir/REPORT.md`` atomically; returns its path.
+
+    Parameters
+    ----------
+    run_dir : str or path
+    results : dict
+        The run's results (schema in the module docstring); missing keys read "n/a".
+    figures : dict
+        name -> PNG path relative to ``run_dir`` (as from ``make_all_figures``).
+    """
+    path = os.path.join(run_dir, "REPORT.md")
+    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".tmp-", suffix=".md")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(render_report(results, figures))
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path

@@ -1,0 +1,1 @@
+"""Benchmarks behind `minirg bench` and scripts/bench_*.py (tables, not tests)."""

@@ -1,0 +1,166 @@
+"""Run configuration: defaults, the three presets, TOML files and `--set` overrides.
+
+A configuration is a nested dict of plain values (numbers, strings, lists) so
+that it can be written to ``results.json`` as it is.  Every key a user may
+set exists in ``DEFAULTS``; anything else is an error naming the key.
+"""
+
+import copy
+import tomllib
+import zlib
+
+import numpy as np
+
+__all__ = ["DEFAULTS", "PRESETS", "resolve", "load_toml", "parse_assignment", "stage_seed"]
+
+# Choices the paper leaves open are marked "(ours)"; the README explains them.
+DEFAULTS = {
+    "preset": "quick",
+    "seed": 0,
+    "device": "cpu",
+    "L": 32,
+    "data": {
+        "n_critical": 5000,
+        "n_wide": 5000,
+        "n_wide_test": 2000,
+        "n_grid": 200,              # lattices per grid beta (paper: 1000)
+        "beta_critical": 0.4352,    # the paper's stand-in for beta_c
+        "wide_range": [0.01, 0.6],  # the paper also says [0.1, 0.6)
+        "grid_betas": [0.025, 0.5, 20],  # linspace(start, stop, num)
+        "algorithm": "auto",
+    },
+    "train": {
+        "epochs": 60,               # shallow nets and Model-1/2 (paper: 4000)
+        "ae_wr_epochs": 60,
+        "beta_net_epochs": 30,
+        "batch_size": 10,
+        "validation_split": 0.2,
+        "l1": 1e-5,                 # (ours) L1 coefficient on every kernel
+        "lr": 1e-3,                 # Adam, Keras defaults otherwise
+        "init": "glorot_uniform",   # (ours) Keras's default initializer
+        "workers": 2,               # independent trainings run side by side
+    },
+    "analysis": {
+        "beta_net_input": "sign",   # AE-WR output fed to the beta-net: "sign" or "raw"
+        "n_boot": 1000,
+        "n_recon": 4,
+    },
+}
+
+PRESETS = {
+    "smoke": {
+        "data": {"n_critical": 200, "n_wide": 200, "n_wide_test": 100, "n_grid": 10},
+        "train": {"epochs": 2, "ae_wr_epochs": 2, "beta_net_epochs": 2, "workers": 1},
+        "analysis": {"n_boot": 50},
+    },
+    "quick": {},
+    "paper": {
+        "data": {"n_critical": 30000, "n_wide": 50000, "n_wide_test": 10000, "n_grid": 1000},
+        "train": {"epochs": 4000, "ae_wr_epochs": 4000, "beta_net_epochs": 4000},
+    },
+}
+
+
+def _merge(base, override, where=""):
+    """Recursively copy ``override`` onto ``base``; unknown keys raise ValueError."""
+    for key, value in override.items():
+        path = f"{where}{key}"
+        if key not in base:
+            raise ValueError(f"unknown configuration key {path!r}; "
+                             f"expected one of {sorted(base)}")
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise ValueError(f"configuration key {path!r} is a section; got {value!r}")
+            _merge(base[key], value, path + ".")
+        else:
+            base[key] = _coerce(path, base[key], value)
+    return base
+
+
+def _coerce(path, default, value):
+    """Check ``value`` has the type of ``default`` (ints may stand for floats)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        ok = isinstance(value, bool) == isinstance(default, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float))
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise ValueError(f"configuration key {path!r} expects {type(default).__name__}, "
+                         f"got {value!r}")
+    return value
+
+
+def resolve(preset="quick", overrides=()):
+    """The full configuration for ``preset`` with each dict in ``overrides`` applied in turn."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; expected one of {sorted(PRESETS)}")
+    cfg = _merge(copy.deepcopy(DEFAULTS), PRESETS[preset])
+    cfg["preset"] = preset
+    for override in overrides:
+        _merge(cfg, override)
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg):
+    """Range checks that types alone cannot catch; raises ValueError naming the key."""
+    L = cfg["L"]
+    if L < 4 or L % 4:
+        raise ValueError(f"L = {L}: expected a multiple of 4, at least 4 (two decimations)")
+    if cfg["device"] not in ("cpu", "gpu"):
+        raise ValueError(f"device = {cfg['device']!r}: expected 'cpu' or 'gpu'")
+    positive = [("data", k) for k in ("n_critical", "n_wide", "n_wide_test", "n_grid")]
+    positive += [("train", "batch_size"), ("train", "workers")]
+    for section, key in positive:
+        if cfg[section][key] < 1:
+            raise ValueError(f"{section}.{key} = {cfg[section][key]}: expected >= 1")
+    for key in ("epochs", "ae_wr_epochs", "beta_net_epochs"):
+        if cfg["train"][key] < 0:
+            raise ValueError(f"train.{key} = {cfg['train'][key]}: expected >= 0")
+    split = cfg["train"]["validation_split"]
+    if not 0 < split < 1:
+        raise ValueError(f"train.validation_split = {split}: expected in (0, 1)")
+    for key in ("l1", "lr"):
+        if not (np.isfinite(cfg["train"][key]) and cfg["train"][key] >= 0):
+            raise ValueError(f"train.{key} = {cfg['train'][key]}: expected finite, >= 0")
+    lo, hi = cfg["data"]["wide_range"]
+    if not 0 < lo < hi:
+        raise ValueError(f"data.wide_range = {[lo, hi]}: expected 0 < low < high")
+    if cfg["analysis"]["beta_net_input"] not in ("sign", "raw"):
+        raise ValueError(f"analysis.beta_net_input = {cfg['analysis']['beta_net_input']!r}: "
+                         "expected 'sign' or 'raw'")
+    if not isinstance(cfg["seed"], int) or cfg["seed"] < 0:
+        raise ValueError(f"seed = {cfg['seed']!r}: expected a non-negative integer")
+
+
+def load_toml(path):
+    """The override dict in a TOML file (FileNotFoundError / ValueError name the file)."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"configuration file {str(path)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"configuration file {str(path)!r} is not valid TOML: {err}") from None
+
+
+def parse_assignment(text):
+    """'train.epochs=10' -> {'train': {'epochs': 10}}; the value is read as TOML."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"--set {text!r}: expected KEY=VALUE, e.g. train.epochs=10")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()               # a bare word is a string
+    override = parsed
+    for part in reversed(key.strip().split(".")):
+        override = {part: override}
+    return override
+
+
+def stage_seed(seed, name):
+    """A seed for stage ``name`` that depends only on the run's seed and the name."""
+    return int(np.random.SeedSequence([seed, zlib.crc32(name.encode())]).generate_state(1)[0])

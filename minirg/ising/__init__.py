@@ -1,0 +1,1 @@
+"""2D Ising Monte Carlo, exact results, decimation and the RG recursion."""

@@ -1,0 +1,79 @@
+"""Input validation shared by the public Ising functions.
+
+Each check raises ValueError naming the argument, the value received and
+what was expected (SPEC section 6), and returns the value normalised.
+"""
+
+import numbers
+
+import numpy as np
+
+
+def check_L(L, *, minimum=4, even=True):
+    """Lattice side: an integer >= minimum (even unless even=False)."""
+    if isinstance(L, bool) or not isinstance(L, numbers.Integral):
+        raise ValueError(f"L must be an integer lattice side, got {L!r}")
+    L = int(L)
+    if L < minimum:
+        raise ValueError(f"L must be >= {minimum}, got {L}")
+    if even and L % 2:
+        raise ValueError(f"L must be even (decimation halves it), got {L}")
+    return L
+
+
+def check_beta(beta, name="beta"):
+    """A finite inverse temperature > 0, as float."""
+    try:
+        value = float(beta)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a finite number > 0, got {beta!r}") from None
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {beta!r}")
+    return value
+
+
+def check_betas(betas):
+    """A non-empty 1-D array of finite betas > 0, as float64."""
+    arr = np.asarray(betas, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"betas must be a non-empty 1-D array, got shape {arr.shape}")
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if bad.any():
+        raise ValueError(f"betas must be finite and > 0, got {arr[bad][0]!r} "
+                         f"at index {int(np.flatnonzero(bad)[0])}")
+    return arr
+
+
+def check_count(n, name="n"):
+    """A sample count: an integer >= 1."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {n!r}")
+    return int(n)
+
+
+def check_seed(seed):
+    """A seed: a non-negative integer (so runs are reproducible by number)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+def check_spins(spins, name="spins", square=True):
+    """A (..., L, L) array of +-1 values, returned as int8."""
+    arr = np.asarray(spins)
+    if arr.ndim < 2:
+        raise ValueError(f"{name} must have shape (..., L, L), got shape {arr.shape}")
+    if square and arr.shape[-1] != arr.shape[-2]:
+        raise ValueError(f"{name} must be square lattices (..., L, L), got shape {arr.shape}")
+    if arr.dtype != np.int8:
+        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise ValueError(f"{name} must be numeric +-1, got dtype {arr.dtype}")
+        ok = (arr == 1) | (arr == -1)
+        if not ok.all():
+            raise ValueError(f"{name} must contain only +1 and -1, found "
+                             f"{arr[~ok].ravel()[0]!r}")
+        return arr.astype(np.int8)
+    if not (np.abs(arr) == 1).all():                 # int8: cheap test
+        bad = arr[np.abs(arr) != 1].ravel()[0]
+        raise ValueError(f"{name} must contain only +1 and -1, found {bad!r}")
+    return arr

@@ -1,0 +1,1 @@
+"""The neural-net engine: dense layers, losses, L1, Adam, Sequential."""

@@ -1,0 +1,262 @@
+"""The paper's experiments as resumable stages: data, training, analysis.
+
+A run directory holds everything a run makes::
+
+    DIR/config.json              the resolved configuration (a rerun must match it)
+    DIR/data/*.npz               critical, wide, wide_test, grid datasets
+    DIR/models/NAME.npz          a finished model (minirg.nn save format)
+    DIR/models/NAME.json         its losses, history and wall time (the "done" marker)
+    DIR/models/NAME.ckpt.npz     checkpoint of a training in progress
+    DIR/results.json, DIR/REPORT.md, DIR/figures/, DIR/analysis/
+
+A stage whose outputs exist is skipped; an interrupted training resumes from
+its checkpoint and ends with the numbers an uninterrupted one would give.
+"""
+
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from minirg import __version__, zoo
+from minirg._io import read_json, write_json
+from minirg.config import stage_seed
+from minirg.ising.datasets import load_dataset, make_datasets
+from minirg.nn import Adam, Sequential
+from minirg.scheduler import run_jobs
+
+__all__ = ["make_data", "train", "reproduce", "analyse", "MODEL_NAMES", "collect_results"]
+
+DATASETS = ("critical", "wide", "wide_test", "grid")
+MODEL_NAMES = ("cg1", "cg2", "up1", "up2", "model1", "model2", "model2_cg", "model3",
+               "ae_wr", "beta_net")
+# Longest first, so that two workers finish together.
+_ORDER = ("model1", "ae_wr", "model2", "beta_net", "cg1", "up2", "cg2", "up1",
+          "model2_cg", "model3")
+
+
+def _run_dir(cfg, out):
+    """Create ``out`` and pin its configuration; a different one is an error."""
+    out = Path(out)
+    (out / "models").mkdir(parents=True, exist_ok=True)
+    saved = out / "config.json"
+    if saved.exists():
+        old = read_json(saved)
+        if old != cfg:
+            diff = sorted(k for k in set(old) | set(cfg) if old.get(k) != cfg.get(k))
+            raise ValueError(f"run directory {str(out)!r} was made with another configuration "
+                             f"(differs in {', '.join(diff)}); choose a new --out or delete it")
+    else:
+        write_json(saved, cfg)
+    return out
+
+
+def make_data(cfg, out, progress=True):
+    """Write the four datasets into DIR/data unless they are already there."""
+    out = _run_dir(cfg, out)
+    paths = {name: out / "data" / f"{name}.npz" for name in DATASETS}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    d = cfg["data"]
+    start, stop, num = d["grid_betas"]
+    t0 = time.perf_counter()
+    make_datasets(out / "data", L=cfg["L"], n_critical=d["n_critical"], n_wide=d["n_wide"],
+                  n_wide_test=d["n_wide_test"], n_grid=d["n_grid"],
+                  beta_critical=d["beta_critical"], wide_range=tuple(d["wide_range"]),
+                  grid_betas=np.linspace(start, stop, int(num)), seed=cfg["seed"],
+                  progress=progress)
+    write_json(out / "data" / "timing.json", {"seconds": time.perf_counter() - t0})
+    return paths
+
+
+def _flat(a):
+    """(n, h, w) lattices -> (n, h*w) rows, a view of the int8 data."""
+    return a.reshape(a.shape[0], -1)
+
+
+def _load_model(out, name):
+    path = Path(out) / "models" / f"{name}.npz"
+    if not path.exists():
+        raise FileNotFoundError(f"model {name!r} is not trained yet ({str(path)!r} is missing)")
+    return Sequential.load(path)
+
+
+def _build(cfg, out, name):
+    """(model, x, y, loss, epochs) for one model of the zoo, data loaded from DIR."""
+    L, l1, seed = cfg["L"], cfg["train"]["l1"], stage_seed(cfg["seed"], name)
+    data = Path(out) / "data"
+    epochs = cfg["train"]["epochs"]
+    if name in ("ae_wr", "beta_net"):
+        arrays, _ = load_dataset(data / "wide.npz")
+        x = _flat(arrays["spins"])
+        if name == "ae_wr":
+            return zoo.autoencoder(L, l1, seed), x, x, "hinge", cfg["train"]["ae_wr_epochs"]
+        y = arrays["beta"].astype(np.float32)[:, None]
+        model = zoo.beta_net(L, seed, beta_mean=float(np.mean(arrays["beta"])))
+        return model, x, y, "mse", cfg["train"]["beta_net_epochs"]
+    arrays, _ = load_dataset(data / "critical.npz")
+    if name in zoo.SHALLOW:
+        x_key, y_key = zoo.SHALLOW[name]
+        model = zoo.shallow(name, L, l1, seed)
+        return model, _flat(arrays[x_key]), _flat(arrays[y_key]), "hinge", epochs
+    x = _flat(arrays["spins"])
+    if name == "model1":
+        model = zoo.autoencoder(L, l1, seed)
+    elif name == "model2":
+        model = zoo.model2(L, l1, seed, [zoo.hard_coded(L, 1, l1), zoo.hard_coded(L, 2, l1)])
+    elif name == "model2_cg":
+        encoder = [_load_model(out, n).layers[0] for n in ("cg1", "cg2")]
+        model = zoo.model2(L, l1, seed, encoder)
+    else:  # model3: nothing to train
+        model = zoo.model3(L, l1, [_load_model(out, n).layers[0] for n in zoo.DEPENDS[name]])
+        epochs = 0
+    return model, x, x, "hinge", epochs
+
+
+def _is_done(out, name):
+    return (Path(out) / "models" / f"{name}.json").exists()
+
+
+def _train_job(cfg, out, progress, name):
+    """Train (or, for model3, evaluate) one model and save it with its metrics."""
+    from minirg.scheduler import worker_slot
+    t0 = time.perf_counter()
+    model, x, y, loss, epochs = _build(cfg, out, name)
+    model = _to_device(model, cfg["device"])
+    t = cfg["train"]
+    models = Path(out) / "models"
+    history = {}
+    if epochs > 0:
+        hist = model.fit(x, y, loss=loss, optimizer=Adam(lr=t["lr"]), epochs=epochs,
+                         batch_size=t["batch_size"], validation_split=t["validation_split"],
+                         shuffle=True, seed=stage_seed(cfg["seed"], name + "/shuffle"),
+                         checkpoint=models / f"{name}.ckpt.npz",
+                         progress=progress and f"{name}", position=worker_slot())
+        history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    info = {"name": name, "epochs": epochs, "losses": _final_losses(model, x, y, loss, t, history),
+            "history": history}
+    if name == "beta_net":
+        info["test_mse"] = _test_mse(model, out, t["batch_size"])
+    model.save(models / f"{name}.npz")
+    info["seconds"] = time.perf_counter() - t0
+    write_json(models / f"{name}.json", info)
+    (models / f"{name}.ckpt.npz").unlink(missing_ok=True)
+    return info["losses"]
+
+
+def _test_mse(model, out, batch_size):
+    """The beta-net's MSE on the fresh wide_test set."""
+    arrays, _ = load_dataset(Path(out) / "data" / "wide_test.npz")
+    y = arrays["beta"].astype(np.float32)[:, None]
+    ev = model.evaluate(_flat(arrays["spins"]), y, loss="mse", batch_size=max(batch_size, 256))
+    return ev["data_loss"]
+
+
+def _to_device(model, device):
+    if device == "cpu":
+        return model
+    from minirg._backend import namespace_for
+    return model.to(namespace_for(device))
+
+
+def _final_losses(model, x, y, loss, t, history):
+    """Final train/val losses: Keras's last-epoch numbers, or an evaluation if untrained.
+
+    ``train``/``val`` are the headline (data + L1 penalty) and ``*_data`` the
+    data term alone.
+    """
+    if history:
+        return {"train": history["loss"][-1], "val": history["val_loss"][-1],
+                "train_data": history["data_loss"][-1],
+                "val_data": history["val_data_loss"][-1]}
+    n_val = int(round(len(x) * t["validation_split"]))
+    parts = {}
+    for part, sl in (("train", slice(0, len(x) - n_val)), ("val", slice(len(x) - n_val, None))):
+        ev = model.evaluate(x[sl], y[sl], loss=loss, batch_size=max(t["batch_size"], 256))
+        parts[part], parts[f"{part}_data"] = ev["loss"], ev["data_loss"]
+    return parts
+
+
+def train(cfg, out, name, progress=True):
+    """Train one model of the zoo (and whatever it is built from); returns its losses."""
+    if name not in MODEL_NAMES:
+        raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODEL_NAMES)}")
+    make_data(cfg, out, progress=progress)
+    needed = [n for n in (*zoo.DEPENDS.get(name, ()), name) if not _is_done(out, n)]
+    _train_all(cfg, out, needed, progress, workers=1)
+    return read_json(Path(out) / "models" / f"{name}.json")["losses"]
+
+
+def _train_all(cfg, out, names, progress, workers):
+    deps = {n: [d for d in zoo.DEPENDS.get(n, ()) if d in names] for n in names}
+    run_jobs(names, deps, _train_job, args=(cfg, str(out), progress), workers=workers)
+
+
+def collect_results(cfg, out):
+    """results.json's training part, gathered from DIR/models/*.json."""
+    out = Path(out)
+    losses, histories, timings = {}, {}, {}
+    for name in MODEL_NAMES:
+        info = read_json(out / "models" / f"{name}.json")
+        timings[name] = info["seconds"]
+        if name == "beta_net":
+            continue
+        losses[name] = info["losses"]
+        if info["history"]:
+            histories[name] = {k: info["history"][k] for k in ("loss", "val_loss")}
+    beta = read_json(out / "models" / "beta_net.json")
+    data_timing = out / "data" / "timing.json"
+    if data_timing.exists():
+        timings["data"] = read_json(data_timing)["seconds"]
+    return {"losses": {k: losses[k] for k in ("model1", "model2", "model2_cg", "model3",
+                                               "ae_wr", "cg1", "cg2", "up1", "up2")},
+            "histories": histories,
+            "beta_net": {"train_mse": beta["losses"]["train"],
+                         "val_mse": beta["losses"]["val"],
+                         "test_mse": beta["test_mse"]},
+            "config": cfg, "timings": timings, "versions": _versions()}
+
+
+def _versions():
+    import numba
+    return {"minirg": __version__, "python": sys.version.split()[0],
+            "numpy": np.__version__, "numba": numba.__version__,
+            "platform": platform.platform()}
+
+
+def reproduce(cfg, out, progress=True):
+    """Every stage of the paper: data, all trainings, analysis, results.json and REPORT.md."""
+    t0 = time.perf_counter()
+    out = Path(out)
+    make_data(cfg, out, progress=progress)
+    todo = [n for n in _ORDER if not _is_done(out, n)]
+    _train_all(cfg, out, todo, progress, workers=cfg["train"]["workers"])
+    write_json(out / "results.json", collect_results(cfg, out))   # usable without analysis
+    return analyse(out, progress=progress, started=t0)
+
+
+def analyse(run_dir, progress=True, started=None):
+    """The analysis stage: figures, the analysis keys of results.json, REPORT.md.
+
+    ``started`` (a ``time.perf_counter()`` value) makes ``timings.total_s`` the
+    wall time since then, as `reproduce` reports it.
+    """
+    from minirg.analysis.report import write_report
+    from minirg.analysis.stage import run_analysis
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.json").exists():
+        raise FileNotFoundError(f"{str(run_dir)!r} is not a minirg run directory "
+                                "(no config.json); run `minirg reproduce` first")
+    cfg = read_json(run_dir / "config.json")
+    results = collect_results(cfg, run_dir)
+    t0 = time.perf_counter()
+    parts, figures = run_analysis(run_dir, cfg, progress=progress)
+    results.update(parts)
+    results["timings"]["analysis"] = time.perf_counter() - t0
+    if started is not None:
+        results["timings"]["total_s"] = time.perf_counter() - started
+    write_json(run_dir / "results.json", results)
+    write_report(run_dir, results, figures)
+    return results
