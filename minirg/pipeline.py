@@ -25,6 +25,7 @@ from minirg._io import read_json, write_json
 from minirg.config import stage_seed
 from minirg.ising.datasets import load_dataset, make_datasets
 from minirg.nn import Adam, Sequential
+from minirg.nn.train import split_point
 from minirg.scheduler import run_jobs
 
 __all__ = ["make_data", "train", "reproduce", "analyse", "MODEL_NAMES", "collect_results"]
@@ -133,7 +134,7 @@ def _train_job(cfg, out, progress, name):
                          batch_size=t["batch_size"], validation_split=t["validation_split"],
                          shuffle=True, seed=stage_seed(cfg["seed"], name + "/shuffle"),
                          checkpoint=models / f"{name}.ckpt.npz",
-                         progress=progress and f"{name}", position=worker_slot())
+                         progress=progress, desc=name, position=worker_slot())
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     info = {"name": name, "epochs": epochs, "losses": _final_losses(model, x, y, loss, t, history),
             "history": history}
@@ -150,7 +151,8 @@ def _test_mse(model, out, batch_size):
     """The beta-net's MSE on the fresh wide_test set."""
     arrays, _ = load_dataset(Path(out) / "data" / "wide_test.npz")
     y = arrays["beta"].astype(np.float32)[:, None]
-    ev = model.evaluate(_flat(arrays["spins"]), y, loss="mse", batch_size=max(batch_size, 256))
+    ev = model.evaluate(_flat(arrays["spins"]), y, loss="mse", batch_size=max(batch_size, 256),
+                        return_dict=True)
     return ev["data_loss"]
 
 
@@ -171,10 +173,11 @@ def _final_losses(model, x, y, loss, t, history):
         return {"train": history["loss"][-1], "val": history["val_loss"][-1],
                 "train_data": history["data_loss"][-1],
                 "val_data": history["val_data_loss"][-1]}
-    n_val = int(round(len(x) * t["validation_split"]))
+    n_train = split_point(len(x), t["validation_split"])
     parts = {}
-    for part, sl in (("train", slice(0, len(x) - n_val)), ("val", slice(len(x) - n_val, None))):
-        ev = model.evaluate(x[sl], y[sl], loss=loss, batch_size=max(t["batch_size"], 256))
+    for part, sl in (("train", slice(0, n_train)), ("val", slice(n_train, None))):
+        ev = model.evaluate(x[sl], y[sl], loss=loss, batch_size=max(t["batch_size"], 256),
+                            return_dict=True)
         parts[part], parts[f"{part}_data"] = ev["loss"], ev["data_loss"]
     return parts
 

@@ -28,7 +28,15 @@ key                     shape               meaning
                                             default ``grid_beta``)
 ``dec_beta_est``        (m,)                ``energy_beta`` of each decimated lattice
                                             (optional)
+``grid_beta_est_input`` (n,)                ``energy_beta`` of each grid lattice itself
+                                            (a check of the estimator; not plotted)
+``dec_beta_pooled``     (g,)                beta of the decimated lattices from their
+                                            mean energy, one per distinct grid
+                                            beta, ascending (g of them; not plotted)
 ======================  ==================  =======================================
+
+:func:`minirg.analysis.stage.run_analysis` writes every key but ``dec_beta``
+(its decimated lattices are the grid's own, so ``grid_beta`` serves).
 
 A figure whose inputs are missing raises :class:`MissingData`;
 :func:`make_all_figures` skips it and makes the others.
@@ -41,6 +49,7 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
+from minirg._backend import to_numpy
 from minirg.analysis import plots
 from minirg.analysis.flow import fit_line, mean_by_beta
 from minirg.analysis.correlation import spin_correlation
@@ -131,9 +140,18 @@ def make_weights_figure(run_dir, out_path, zoom=(64, 32)):
 
 def make_correlation_figure(run_dir, out_path, zoom=(96, 96)):
     """Spin-correlation matrices W W^T of the four kernels (zoomed corner)."""
-    mats = {f"{name} {name}^T, {who}": spin_correlation(W)
+    mats = {f"{name} {name}^T, {who}": to_numpy(spin_correlation(W))
             for name, who, W in _kernels(run_dir)}
-    return plots.save_figure(plots.matrix_grid_figure(mats, zoom=zoom), out_path)
+    limits = {title: _off_diagonal_max(C[:zoom[0], :zoom[1]]) for title, C in mats.items()}
+    fig = plots.matrix_grid_figure(mats, zoom=zoom, vmax=limits)
+    return plots.save_figure(fig, out_path)
+
+
+def _off_diagonal_max(C):
+    """max |C_ij| over i != j: the self-correlations would otherwise wash out the rest."""
+    A = np.abs(C)
+    np.fill_diagonal(A, 0)
+    return float(np.max(A)) or None
 
 
 def make_entropy_figure(run_dir, out_path):
@@ -152,7 +170,8 @@ def make_panel_figure(run_dir, out_path):
     """Lattices at a few betas: input, AE-WR output, decimated."""
     arrays = load_arrays(run_dir)
     betas, inp, ae, dec = _need(arrays, "panel_beta", "panel_input", "panel_ae", "panel_dec")
-    rows = {"input": list(inp), "ae": list(ae), "rg": list(dec)}
+    rows = {"input": list(inp), "AE-WR output (raw)": list(ae),
+            "decimated twice (RG)": list(dec)}
     return plots.save_figure(plots.lattice_panel_figure(betas, rows), out_path)
 
 
@@ -165,19 +184,19 @@ def make_beta_prediction_figure(run_dir, out_path):
 
 def make_flow_figure(run_dir, out_path):
     """beta' of AE-WR outputs and of decimated lattices against beta, with fixed points."""
-    from minirg.ising import beta_prime
-
     arrays, res = load_arrays(run_dir), load_results(run_dir)
     beta, pred = _need(arrays, "grid_beta", "grid_pred_sign")
+    from minirg.ising import beta_prime         # after the checks: a missing run says so
     keys, mean_sign = mean_by_beta(pred, beta)
     mean_raw = mean_by_beta(arrays["grid_pred_raw"], beta)[1] \
         if "grid_pred_raw" in arrays else None
-    slope, intercept = fit_line(beta, pred)
+    fp = res.get("fixed_points") or {}
+    headline = f"grid_pred_{fp.get('ae_flow_input', 'sign')}"   # the variant ae_flow fits
+    slope, intercept = fit_line(beta, arrays.get(headline, pred))
     dec = None
     if "dec_beta_est" in arrays:
         dec = mean_by_beta(arrays["dec_beta_est"], arrays.get("dec_beta", beta))
     grid = np.linspace(float(np.min(beta)), float(np.max(beta)), 200)
-    fp = res.get("fixed_points") or {}
     marks = {"AE-WR fixed point": fp.get("ae_flow"), "recursion root": fp.get("rg_recursion"),
              "decimation, measured": fp.get("decimation_measured")}
     ax = plots.plot_flow(keys, mean_sign, mean_raw, {"slope": slope, "intercept": intercept},

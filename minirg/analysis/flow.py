@@ -18,7 +18,7 @@ import numpy as np
 
 from minirg._backend import get_namespace, to_numpy
 
-__all__ = ["mean_by_beta", "fit_line", "identity_crossing", "flow_fixed_point",
+__all__ = ["mean_by_beta", "fit_line", "identity_crossing", "flow_fixed_point", "local_crossing",
            "energy_per_spin", "beta_from_energy", "energy_beta"]
 
 
@@ -72,6 +72,22 @@ def identity_crossing(slope, intercept):
     return intercept / (1 - slope)
 
 
+def _bootstrap_lines(x, y, n_boot, seed, chunk):
+    """Slopes and intercepts (n_boot,) NumPy of lines fitted to resampled (x, y) pairs."""
+    xp = get_namespace(x, y)
+    x, y = xp.astype(x, xp.float64), xp.astype(y, xp.float64)
+    n, rng = x.shape[0], np.random.default_rng(seed)   # indices drawn on the host
+    slopes, intercepts = [], []
+    for start in range(0, n_boot, chunk):
+        m = min(chunk, n_boot - start)
+        idx = xp.asarray(rng.integers(0, n, size=m * n))
+        s, c = _line_fit(xp.reshape(xp.take(x, idx), (m, n)),
+                         xp.reshape(xp.take(y, idx), (m, n)))
+        slopes.append(to_numpy(s))
+        intercepts.append(to_numpy(c))
+    return np.concatenate(slopes), np.concatenate(intercepts)
+
+
 def flow_fixed_point(beta, beta_pred, n_boot=1000, seed=0, chunk=50):
     """Fixed point of a measured flow, with a 95% pairs-bootstrap interval.
 
@@ -95,20 +111,10 @@ def flow_fixed_point(beta, beta_pred, n_boot=1000, seed=0, chunk=50):
         ``ci_low``, ``ci_high`` (2.5 and 97.5 percentiles of the replicates'
         crossings) and ``slope_ci_low``, ``slope_ci_high``.
     """
-    xp = get_namespace(beta, beta_pred)
+    if n_boot < 1:
+        raise ValueError(f"n_boot = {n_boot}: expected at least 1 replicate")
     slope, intercept = fit_line(beta, beta_pred)
-    x, y = xp.astype(beta, xp.float64), xp.astype(beta_pred, xp.float64)
-    n, rng = x.shape[0], np.random.default_rng(seed)
-    slopes, intercepts = [], []
-    for start in range(0, n_boot, chunk):
-        m = min(chunk, n_boot - start)
-        idx = xp.asarray(rng.integers(0, n, size=m * n))
-        xb = xp.reshape(xp.take(x, idx), (m, n))
-        yb = xp.reshape(xp.take(y, idx), (m, n))
-        s, c = _line_fit(xb, yb)
-        slopes.append(to_numpy(s))
-        intercepts.append(to_numpy(c))
-    s, c = np.concatenate(slopes), np.concatenate(intercepts)
+    s, c = _bootstrap_lines(beta, beta_pred, n_boot, seed, chunk)
     with np.errstate(divide="ignore", invalid="ignore"):   # a replicate may hit slope 1
         crossings = c / (1 - s)
     lo, hi = np.nanpercentile(crossings, [2.5, 97.5])
@@ -116,6 +122,21 @@ def flow_fixed_point(beta, beta_pred, n_boot=1000, seed=0, chunk=50):
     return {"value": identity_crossing(slope, intercept), "slope": slope,
             "intercept": intercept, "ci_low": float(lo), "ci_high": float(hi),
             "slope_ci_low": float(s_lo), "slope_ci_high": float(s_hi)}
+
+
+def local_crossing(beta, beta_pred):
+    """First beta where the per-beta means of ``beta_pred`` cross beta' = beta upwards.
+
+    beta, beta_pred : (n,) -> float, or None if the means never cross from
+    below.  Linear interpolation between neighbouring grid betas, so unlike
+    `flow_fixed_point` no line is fitted over the whole range (a curved flow,
+    such as a decimation's, is not a line).
+    """
+    keys, means = (to_numpy(a) for a in mean_by_beta(beta_pred, beta))
+    gap = means - keys
+    for i in np.flatnonzero((gap[:-1] < 0) & (gap[1:] >= 0)):
+        return float(keys[i] - gap[i] * (keys[i + 1] - keys[i]) / (gap[i + 1] - gap[i]))
+    return None
 
 
 def energy_per_spin(spins):

@@ -9,10 +9,11 @@ numerics beyond reshapes: callers pass finished numbers (NumPy arrays).
 
 import itertools
 import os
-import tempfile
 
 import numpy as np
 from matplotlib.figure import Figure
+
+from minirg._io import atomic_path
 
 __all__ = ["LABELS", "new_axes", "save_figure", "plot_losses", "plot_lattice",
            "plot_lattices", "reconstruction_figure", "plot_matrix", "matrix_grid_figure",
@@ -38,18 +39,9 @@ def new_axes(ax=None, figsize=(6.0, 4.5)):
 def save_figure(fig, path, dpi=120):
     """Write ``fig`` (a Figure, or any Axes on it) to ``path`` as PNG, atomically."""
     fig = getattr(fig, "figure", fig)
-    path = os.fspath(path)
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".png")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=dpi)
-        os.replace(tmp, path)      # never leaves a half-written PNG under the final name
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    with atomic_path(path) as tmp:      # never a half-written PNG under the final name
+        fig.savefig(tmp, format="png", dpi=dpi)
+    return os.fspath(path)
 
 
 def plot_losses(histories, constants=None, ax=None):
@@ -120,16 +112,17 @@ def reconstruction_figure(inputs, outputs):
     return fig
 
 
-def plot_matrix(W, ax=None, title=None, zoom=None):
+def plot_matrix(W, ax=None, title=None, zoom=None, vmax=None):
     """Heat map of a matrix with a colour bar, symmetric diverging colours around 0.
 
     zoom : (rows, cols) ints (the top-left block) or slices, to show a part.
+    vmax : colour limit (default max |W| of the part shown); larger values saturate.
     """
     ax = new_axes(ax, figsize=(5, 4.5))
     W = np.asarray(W, dtype=float)
     if zoom is not None:
         W = W[tuple(slice(z) if isinstance(z, int) else z for z in zoom)]
-    vmax = float(np.max(np.abs(W))) or 1.0
+    vmax = vmax or float(np.max(np.abs(W))) or 1.0
     im = ax.imshow(W, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest",
                    aspect="auto")
     ax.figure.colorbar(im, ax=ax, shrink=0.85)
@@ -139,14 +132,17 @@ def plot_matrix(W, ax=None, title=None, zoom=None):
     return ax
 
 
-def matrix_grid_figure(matrices, zoom=None, ncols=2):
-    """Several :func:`plot_matrix` panels.  matrices: dict title -> (r, c) array."""
+def matrix_grid_figure(matrices, zoom=None, ncols=2, vmax=None):
+    """Several :func:`plot_matrix` panels.  matrices: dict title -> (r, c) array.
+
+    vmax : None, or dict title -> colour limit.
+    """
     n = len(matrices)
     nrows = -(-n // ncols)
     fig = Figure(figsize=(5 * ncols, 4.3 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, (title, M) in zip(axes, matrices.items()):
-        plot_matrix(M, ax, title, zoom)
+        plot_matrix(M, ax, title, zoom, (vmax or {}).get(title))
     for ax in axes[n:]:
         ax.set_axis_off()
     return fig

@@ -8,7 +8,9 @@
     beta_net      {test_mse, train_mse}
     fixed_points  {rg_recursion, ae_flow, ae_flow_ci: [lo, hi], ae_flow_slope,
                    ae_flow_raw, decimation_measured, beta_c_exact, beta_c_used,
-                   rg_recursion_slope (optional)}
+                   rg_recursion_slope (optional); the analysis stage adds
+                   ae_flow_input, ae_flow_sign, decimation_measured_slope,
+                   decimation_local, estimator_check_{mae,bias,z}}
     entropy       {beta, input, ae, ae_quantized, rg}: lists over the beta grid
     weights       {cg_W1, ae_W1, cg_W2, ae_W2, ...: correlation.weight_stats(W)}
     config, timings {total_s, <stage>: seconds}, notes (optional list of lines)
@@ -17,7 +19,8 @@ Every key is optional here: what is missing reads "n/a".
 """
 
 import os
-import tempfile
+
+from minirg._io import atomic_path
 
 __all__ = ["PAPER", "CAPTIONS", "VERDICTS", "write_report", "render_report"]
 
@@ -39,7 +42,8 @@ CAPTIONS = {
     "reconstruction": "Critical lattices and their raw reconstructions by Models 1-3.",
     "weights": "Encoder kernels W1 and W2 (top-left corner): RG-trained CG nets "
                "against the autoencoder.",
-    "correlation": "Spin-correlation matrices W W^T of the same kernels (top-left corner).",
+    "correlation": "Spin-correlation matrices W W^T of the same kernels (top-left corner; "
+                   "colours span the off-diagonal range, the diagonal saturates).",
     "entropy": "Mean local Shannon entropy (3x3, periodic) of input, AE-WR output and "
                "decimated lattices against beta.",
     "panel": "Lattices at three betas: input, AE-WR output, two-step decimation.",
@@ -58,12 +62,12 @@ def _get(d, *path):
     return d
 
 
-def _fmt(x, digits=4):
-    return "n/a" if x is None else f"{x:.{digits}g}"
+def _fmt(x, spec=".4g"):
+    return "n/a" if x is None else format(x, spec)
 
 
-def _pair(a, b, digits=4):
-    return f"{_fmt(a, digits)} / {_fmt(b, digits)}"
+def _pair(a, b, spec=".4g"):
+    return f"{_fmt(a, spec)} / {_fmt(b, spec)}"
 
 
 def verdict_loss_ordering(results):
@@ -73,7 +77,7 @@ def verdict_loss_ordering(results):
     if None in v:
         return None, f"{claim}: n/a (losses missing)."
     holds = v[0] < v[1] < v[2]
-    return holds, f"{claim}; this run: {v[0]:.3f}, {v[1]:.3f}, {v[2]:.3f}."
+    return bool(holds), f"{claim}; this run: {v[0]:.3f}, {v[1]:.3f}, {v[2]:.3f}."
 
 
 def verdict_sparse_weights(results):
@@ -89,18 +93,25 @@ def verdict_sparse_weights(results):
                      f"Gini {cg['gini']:.3f} vs {ae['gini']:.3f}")
     if not ok:
         return None, f"{claim}: n/a (weight statistics missing)."
-    return all(ok), f"{claim} (RG vs AE): {'; '.join(parts)}."
+    return bool(all(ok)), f"{claim} (RG vs AE): {'; '.join(parts)}."
+
+
+def _offsets(stats):
+    """The diagonal offsets k > 0 of a near_diagonal dict (keys "<k>"), ascending."""
+    return sorted(int(k) for k in stats if k.isdigit() and k != "0")
 
 
 def verdict_near_diagonal(results):
-    """W1 W1^T carries more mass at offsets +-16, +-32 for the RG-trained kernel."""
-    claim = "W1 W1^T has more near-diagonal (offsets +-16, +-32) mass for RG than for AE"
+    """W1 W1^T carries more mass at offsets +-L/2, +-L (+-16, +-32) for the RG-trained kernel."""
     cg = _get(results, "weights", "cg_W1", "near_diagonal")
     ae = _get(results, "weights", "ae_W1", "near_diagonal")
-    if cg is None or ae is None or not all(k in d for d in (cg, ae) for k in ("16", "32")):
+    keys = [str(k) for k in _offsets(cg)] if cg else []    # weight_stats' offsets (L/2, L)
+    shown = ", ".join(f"+-{k}" for k in keys) or "+-16, +-32"
+    claim = f"W1 W1^T has more near-diagonal (offsets {shown}) mass for RG than for AE"
+    if not keys or ae is None or not all(k in ae for k in keys):
         return None, f"{claim}: n/a (statistics missing)."
-    m_cg, m_ae = cg["16"] + cg["32"], ae["16"] + ae["32"]
-    return m_cg > m_ae, f"{claim}: share of sum|C| {m_cg:.4f} (RG) vs {m_ae:.4f} (AE)."
+    m_cg, m_ae = sum(cg[k] for k in keys), sum(ae[k] for k in keys)
+    return bool(m_cg > m_ae), f"{claim}: share of sum|C| {m_cg:.4f} (RG) vs {m_ae:.4f} (AE)."
 
 
 def _entropy_side(results, side):
@@ -119,7 +130,8 @@ def verdict_entropy_low_beta(results):
     if not cur.get("beta") or "ae" not in cur or "input" not in cur:
         return None, f"{claim}: n/a (entropy curves missing)."
     gaps = [a - i for a, i in zip(cur["ae"], cur["input"])]
-    return max(gaps) < 0, f"{claim}; AE - input from {min(gaps):.3f} to {max(gaps):.3f} bits."
+    span = f"AE - input from {min(gaps):.3f} to {max(gaps):.3f} bits"
+    return bool(max(gaps) < 0), f"{claim}; {span}."
 
 
 def verdict_entropy_high_beta(results):
@@ -129,7 +141,8 @@ def verdict_entropy_high_beta(results):
     if not cur.get("beta") or "ae" not in cur or "rg" not in cur:
         return None, f"{claim}: n/a (no grid beta above it, or curves missing)."
     gaps = [r - a for r, a in zip(cur["rg"], cur["ae"])]
-    return min(gaps) > 0, f"{claim}; RG - AE from {min(gaps):.3f} to {max(gaps):.3f} bits."
+    span = f"RG - AE from {min(gaps):.3f} to {max(gaps):.3f} bits"
+    return bool(min(gaps) > 0), f"{claim}; {span}."
 
 
 def _recursion_slope(results):
@@ -148,7 +161,8 @@ def verdict_flow_direction(results):
     s_ae, s_rg = _get(results, "fixed_points", "ae_flow_slope"), _recursion_slope(results)
     if s_ae is None or s_rg is None:
         return None, f"{claim}: n/a (slopes missing)."
-    return s_ae < 1 < s_rg, f"{claim}; slopes {s_ae:.3f} (AE-WR) and {s_rg:.3f} (recursion)."
+    slopes = f"slopes {s_ae:.3f} (AE-WR) and {s_rg:.3f} (recursion)"
+    return bool(s_ae < 1 < s_rg), f"{claim}; {slopes}."
 
 
 def verdict_flow_near_beta_c(results):
@@ -159,7 +173,7 @@ def verdict_flow_near_beta_c(results):
     ae, rg = fp.get("ae_flow"), fp.get("rg_recursion")
     if ae is None or rg is None:
         return None, f"{claim}: n/a (fixed points missing)."
-    return abs(ae - bc) < abs(rg - bc), f"{claim}; {ae:.4f} vs {rg:.4f}."
+    return bool(abs(ae - bc) < abs(rg - bc)), f"{claim}; {ae:.4f} vs {rg:.4f}."
 
 
 VERDICTS = [verdict_loss_ordering, verdict_sparse_weights, verdict_near_diagonal,
@@ -169,33 +183,36 @@ VERDICTS = [verdict_loss_ordering, verdict_sparse_weights, verdict_near_diagonal
 
 def _loss_cell(results, name):
     lo = _get(results, "losses", name) or {}
-    cell = _pair(lo.get("train"), lo.get("val"))
+    cell = _pair(lo.get("train"), lo.get("val"), ".3f")
     if lo.get("train_data") is not None and lo.get("val_data") is not None:
-        cell += f" (data {_pair(lo['train_data'], lo['val_data'])})"
+        cell += f" (data {_pair(lo['train_data'], lo['val_data'], '.3f')})"
     return cell
 
 
 def _table(results):
     fp, P = results.get("fixed_points") or {}, PAPER
     ci = fp.get("ae_flow_ci") or [None, None]
-    rows = [(f"{n} loss, train / val", _pair(P.get(f"{k}_train"), P.get(f"{k}_val")),
+    rows = [(f"{n} loss, train / val", _pair(P.get(f"{k}_train"), P.get(f"{k}_val"), ".3f"),
              _loss_cell(results, k))
             for n, k in (("Model-1", "model1"), ("Model-2 (HCG encoder)", "model2"),
                          ("Model-2 (CG encoder)", "model2_cg"), ("Model-3", "model3"),
                          ("AE-WR", "ae_wr"))]
     rows += [
-        ("beta-net MSE, test (train)", _fmt(P["beta_net_mse"]),
-         f"{_fmt(_get(results, 'beta_net', 'test_mse'))} "
-         f"({_fmt(_get(results, 'beta_net', 'train_mse'))})"),
-        ("AE-WR flow fixed point [95% CI]", _fmt(P["ae_flow"], 5),
-         f"{_fmt(fp.get('ae_flow'), 5)} [{_pair(*ci, digits=4)}]".replace(" / ", ", ")),
-        ("AE-WR flow slope", "n/a", _fmt(fp.get("ae_flow_slope"))),
-        ("AE-WR flow fixed point, raw output", "n/a", _fmt(fp.get("ae_flow_raw"), 5)),
+        ("beta-net MSE, test (train)", _fmt(P["beta_net_mse"], ".2g"),
+         f"{_fmt(_get(results, 'beta_net', 'test_mse'), '.3g')} "
+         f"({_fmt(_get(results, 'beta_net', 'train_mse'), '.3g')})"),
+        ("AE-WR flow fixed point [95% CI]", _fmt(P["ae_flow"], ".5f"),
+         f"{_fmt(fp.get('ae_flow'), '.4f')} [{_fmt(ci[0], '.4f')}, {_fmt(ci[1], '.4f')}]"),
+        ("AE-WR flow slope", "n/a", _fmt(fp.get("ae_flow_slope"), ".3f")),
+        ("AE-WR flow fixed point, raw output", "n/a", _fmt(fp.get("ae_flow_raw"), ".4f")),
         ("Decimation recursion fixed point", f"~{P['decimation_fixed_point']} "
-         f"(root {P['rg_recursion_exact']})", _fmt(fp.get("rg_recursion"), 5)),
-        ("Decimation, measured (energy beta)", "n/a", _fmt(fp.get("decimation_measured"), 5)),
-        ("beta_c used / exact", _pair(P["beta_c_used"], P["beta_c_exact"], 5),
-         _pair(fp.get("beta_c_used"), fp.get("beta_c_exact"), 5)),
+         f"(root {P['rg_recursion_exact']})", _fmt(fp.get("rg_recursion"), ".5f")),
+        ("Decimation, measured (energy beta, fitted line)", "n/a",
+         _fmt(fp.get("decimation_measured"), ".4f")),
+        ("Decimation, measured (mean energy per beta, interpolated)", "n/a",
+         _fmt(fp.get("decimation_local"), ".4f")),
+        ("beta_c used / exact", _pair(P["beta_c_used"], P["beta_c_exact"], ".5g"),
+         _pair(fp.get("beta_c_used"), fp.get("beta_c_exact"), ".5g")),
     ]
     lines = ["| quantity | paper | this run |", "|---|---|---|"]
     return lines + [f"| {a} | {b} | {c} |" for a, b, c in rows]
@@ -258,12 +275,6 @@ def write_report(run_dir, results, figures):
         name -> PNG path relative to ``run_dir`` (as from ``make_all_figures``).
     """
     path = os.path.join(run_dir, "REPORT.md")
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".tmp-", suffix=".md")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(render_report(results, figures))
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(render_report(results, figures), encoding="utf-8")
     return path

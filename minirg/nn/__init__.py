@@ -1,1 +1,16 @@
-"""The neural-net engine: dense layers, losses, L1, Adam, Sequential."""
+"""The neural-net engine: dense layers, losses, L1, Adam, Sequential.
+
+One source runs on NumPy, CuPy and array-api-strict: layers start as NumPy
+arrays (Glorot-uniform from a seeded NumPy Generator) and move with
+``model.to(xp)`` / ``model.to("gpu")`` or ``Sequential(layers, xp=...)``.
+"""
+
+from minirg.nn.activations import ReLU, Tanh, Linear
+from minirg.nn.layers import Dense, transfer
+from minirg.nn.losses import hinge, l1_penalty, mse
+from minirg.nn.model import Sequential
+from minirg.nn.optim import Adam
+from minirg.nn.train import History, fit, train_step
+
+__all__ = ["Dense", "Linear", "Tanh", "ReLU", "transfer", "hinge", "mse", "l1_penalty",
+           "Adam", "Sequential", "History", "fit", "train_step"]

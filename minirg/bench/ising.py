@@ -1,0 +1,130 @@
+"""Ising sampler benchmarks: numba kernels against a vectorised NumPy baseline.
+
+python scripts/bench_ising.py [--paper-datasets] [--crossover] [--repeats 3]
+
+Rows: Metropolis spin-flip attempts per ns (a batch of lattices, all
+threads), independent near-critical samples per second (L = 32,
+beta = 0.4352), both beside the NumPy checkerboard Metropolis of
+minirg.ising.gpu run on NumPy; optionally the wall time of the paper's
+dataset sizes and the cost per independent sample of every algorithm over
+beta (the measurement behind the "auto" choice).
+"""
+
+import argparse
+import tempfile
+import time
+
+import numba
+import numpy as np
+
+from minirg.ising import gpu
+from minirg.ising.datasets import PAPER_SIZES, make_datasets
+from minirg.ising.mc import evolve, sample
+from minirg.ising.tuning import ALGORITHMS, _pilot, measure_tau
+
+
+def _best(func, repeats):
+    """Smallest wall time of repeats calls of func()."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def metropolis_rates(L=32, beta=0.4352, batch=256, sweeps=200, repeats=3):
+    """(numba, numpy) Metropolis attempts per ns on a batch of lattices."""
+    spins = np.ones((batch, L, L), np.int8)
+    evolve(spins[:2], beta, 1)                                   # compile
+    t_numba = _best(lambda: evolve(spins, beta, sweeps), repeats)
+    uniform = gpu.uniform_source(np, 0)
+    np_sweeps = max(1, sweeps // 20)
+    t_numpy = _best(lambda: gpu.checkerboard_sweeps(spins, beta, np_sweeps, uniform), repeats)
+    attempts = batch * L * L
+    return attempts * sweeps / t_numba / 1e9, attempts * np_sweeps / t_numpy / 1e9
+
+
+def sample_rates(L=32, beta=0.4352, n=30_000, repeats=3):
+    """Independent samples/s: sample() cold (with pilot), warm, and the NumPy baseline.
+
+    The baseline runs `batch` Metropolis chains and needs the measured
+    Metropolis spacing (4 tau_int sweeps) per sample and chain; its
+    thermalisation is not charged.
+    """
+    sample(8, 0.4, 4)                                            # compile
+    _pilot.cache_clear()                                         # charge the pilot
+    t0 = time.perf_counter()
+    sample(L, beta, n, seed=1)
+    cold = n / (time.perf_counter() - t0)
+    warm = n / _best(lambda: sample(L, beta, n, seed=2), repeats)
+    spacing = measure_tau(L, beta, "metropolis")["spacing"]
+    batch = 1024
+    spins = np.ones((batch, L, L), np.int8)
+    uniform = gpu.uniform_source(np, 0)
+    t_sweep = _best(lambda: gpu.checkerboard_sweeps(spins, beta, 5, uniform), repeats) / 5
+    return cold, warm, batch / (t_sweep * spacing), spacing
+
+
+def dataset_times(L=32, seed=0):
+    """Wall seconds per paper-sized set (pilots included), generated one after another."""
+    times = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("critical", "wide", "wide_test", "grid"):
+            sizes = {k: (v if k == f"n_{name}" else 0) for k, v in PAPER_SIZES.items()}
+            t0 = time.perf_counter()
+            make_datasets(tmp, L=L, seed=seed, progress=False, **sizes)
+            times[name] = time.perf_counter() - t0
+    return times
+
+
+def crossover(L=32, betas=(0.01, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.4352,
+                           0.45, 0.5, 0.55, 0.6, 0.7)):
+    """Independent samples per second for each algorithm over beta (pilots excluded)."""
+    rows = []
+    for beta in betas:
+        rates = []
+        for alg in ALGORITHMS:
+            info = measure_tau(L, beta, alg)
+            cost = info["spacing"] * info["sweeps_per_step"]   # sweeps per sample
+            n = int(np.clip(3e7 / (L * L * cost), 200, 40_000))
+            rates.append(n / _best(lambda: sample(L, beta, n, algorithm=alg), 1))
+        rows.append((beta, rates))
+    return rows
+
+
+def _table(rows):
+    """Print rows of (label, numba, baseline, ratio, target) as a table."""
+    print(f"{'measure':<44}{'minirg':>12}{'NumPy':>12}{'ratio':>8}  target")
+    for label, ours, base, target in rows:
+        ratio = f"{ours / base:7.1f}x" if base else ""
+        base_s = f"{base:12.4g}" if base else f"{'':>12}"
+        print(f"{label:<44}{ours:12.4g}{base_s}{ratio:>8}  {target}")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--paper-datasets", action="store_true",
+                   help="also time generating the paper's dataset sizes")
+    p.add_argument("--crossover", action="store_true",
+                   help="also print samples/s per algorithm over beta (L=32)")
+    p.add_argument("--repeats", type=int, default=3)
+    args = p.parse_args(argv)
+    print(f"numba threads: {numba.get_num_threads()}")
+    metro, metro_np = metropolis_rates(repeats=args.repeats)
+    cold, warm, base, spacing = sample_rates(repeats=args.repeats)
+    rows = [("Metropolis attempts/ns (256 x 32^2, b=.4352)", metro, metro_np, ">= 0.25"),
+            ("indep. samples/s L=32 b=.4352 (warm)", warm, base, ">= 8000"),
+            ("indep. samples/s L=32 b=.4352 (incl. pilot)", cold, base, "")]
+    if args.paper_datasets:
+        times = dataset_times()
+        rows += [(f"paper set {k} [s]", v, 0, "") for k, v in times.items()]
+        rows.append(("paper sets total [s]", sum(times.values()), 0, "< 120"))
+    _table(rows)
+    print(f"(NumPy baseline for samples/s: 1024 Metropolis chains, {spacing} sweeps "
+          f"= 4 tau_int per sample, thermalisation not charged)")
+    if args.crossover:
+        print(f"\nindependent samples/s at L=32: beta, {', '.join(ALGORITHMS)}")
+        for beta, rates in crossover():
+            print(f"{beta:7.4f} " + " ".join(f"{r:11.0f}" for r in rates))
+    return 0

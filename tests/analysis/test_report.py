@@ -1,0 +1,62 @@
+import os
+
+import pytest
+
+from minirg.analysis import render_report, write_report
+from minirg.analysis import report
+
+FIGS = {name: f"figures/{name}.png" for name in report.CAPTIONS}
+
+
+def test_report_has_every_figure_and_paper_number(tmp_path, results):
+    path = write_report(str(tmp_path), results, FIGS)
+    assert path == os.path.join(str(tmp_path), "REPORT.md")
+    assert os.listdir(tmp_path) == ["REPORT.md"]                    # no temp file left
+    text = open(path).read()
+    for name, rel in FIGS.items():
+        assert f"![{report.CAPTIONS[name]}]({rel})" in text
+    for figure in ("0.276 / 0.281", "0.338 / 0.341", "0.600 / 0.601", "0.0035", "0.45265",
+                   "0.505", "0.50698", "0.4352", "0.44069", "0.347 / 0.357"):
+        assert figure in text
+    assert "preset: smoke" in text and "12.5 s" in text
+    assert text.count("**holds**") == len(report.VERDICTS)
+    assert "n/a" in text                       # e.g. the paper has no Model-2-CG numbers
+
+
+def test_report_of_empty_results_reads_na(tmp_path):
+    text = open(write_report(tmp_path, {}, {})).read()                 # a Path works too
+    assert text.count("**n/a**") == len(report.VERDICTS)
+    assert "| Model-1 loss, train / val | 0.276 / 0.281 | n/a / n/a |" in text
+    assert "wall time: n/a" in text
+
+
+def test_partial_results(results):
+    del results["losses"]["model3"], results["weights"]["cg_W2"]
+    del results["fixed_points"]["ae_flow"]
+    results["notes"] = ["Model-3 swings between checkpoints."]
+    text = render_report(results, {"flow": "figures/fig16_flow.png"})
+    assert "| Model-3 loss, train / val | 0.600 / 0.601 | n/a / n/a |" in text
+    assert "Model-3 swings" in text and text.count("![") == 1
+
+
+@pytest.mark.parametrize("edit, verdict", [
+    (lambda r: r["losses"]["model2"].update(val=0.2), report.verdict_loss_ordering),
+    (lambda r: r["weights"]["ae_W2"].update(gini=0.99), report.verdict_sparse_weights),
+    (lambda r: r["weights"]["ae_W1"]["near_diagonal"].update({"16": 0.5}),
+     report.verdict_near_diagonal),
+    (lambda r: r["entropy"]["ae"].__setitem__(0, 2.0), report.verdict_entropy_low_beta),
+    (lambda r: r["entropy"]["rg"].__setitem__(-1, 0.0), report.verdict_entropy_high_beta),
+    (lambda r: r["fixed_points"].update(ae_flow_slope=1.2), report.verdict_flow_direction),
+    (lambda r: r["fixed_points"].update(ae_flow=0.2), report.verdict_flow_near_beta_c),
+])
+def test_each_verdict_can_fail(results, edit, verdict):
+    assert verdict(results)[0] is True
+    edit(results)
+    holds, sentence = verdict(results)
+    assert holds is False and sentence.endswith(".")
+
+
+def test_recursion_slope_from_minirg_ising(results, recursion):
+    del results["fixed_points"]["rg_recursion_slope"]
+    holds, sentence = report.verdict_flow_direction(results)
+    assert holds and "1.449" in sentence            # d/dbeta (3/8) ln cosh 4beta = 1.5 tanh 4beta

@@ -1,0 +1,117 @@
+"""Numba kernels against the plain-loop references of tests/naive.py, on the same
+random streams (exact equality)."""
+
+import numpy as np
+import pytest
+
+import naive
+from minirg.ising import _kernels as K
+from minirg.ising.tuning import update_table
+
+
+def _lattice(rng, L):
+    return rng.choice(np.array([-1, 1], np.int8), size=(L, L))
+
+
+def _seed(rng):
+    return int(rng.integers(0, 2**64, dtype=np.uint64))
+
+
+def test_mix_matches_splitmix(rng):
+    with np.errstate(over="ignore"):
+        for _ in range(20):
+            x = _seed(rng)
+            state, out = naive.splitmix(x)
+            assert int(K._mix(np.uint64(state))) == out
+
+
+@pytest.mark.parametrize("algorithm", ["metropolis", "heatbath"])
+@pytest.mark.parametrize("beta", [0.05, 0.44, 1.2])
+@pytest.mark.parametrize("L", [4, 6])
+def test_local_sweep_matches_naive(rng, algorithm, beta, L):
+    spins = _lattice(rng, L)
+    _, thr = update_table(beta, algorithm)
+    x = _seed(rng)
+    want, want_x = naive.local_sweep(spins, thr, x)
+    got = spins.copy()
+    with np.errstate(over="ignore"):
+        got_x = K._local_sweep(got, thr, np.uint64(x))
+    np.testing.assert_array_equal(got, want)
+    assert int(got_x) == want_x
+
+
+@pytest.mark.parametrize("beta", [0.2, 0.44, 0.8])
+def test_wolff_flip_matches_naive(rng, beta):
+    L = 6
+    spins = _lattice(rng, L)
+    _, thr = update_table(beta, "wolff")
+    stack = np.empty(L * L, np.int64)
+    x = _seed(rng)
+    for _ in range(5):                       # several flips: the stream carries over
+        want, want_x, want_size = naive.wolff_flip(spins, thr[0], x)
+        with np.errstate(over="ignore"):
+            got_x, size = K._wolff_flip(spins.reshape(L * L), L, thr[0], np.uint64(x), stack)
+        np.testing.assert_array_equal(spins, want)
+        assert (int(got_x), int(size)) == (want_x, want_size)
+        x = want_x
+
+
+def test_lanes_match_single_lattice_sweeps(rng):
+    G, L, B, sweeps = 2, 6, 4, 3
+    lattices = rng.choice(np.array([-1, 1], np.int8), size=(G * B, L, L))
+    states = rng.integers(0, 2**64, size=G * B, dtype=np.uint64)
+    _, thr = update_table(0.4, "heatbath")
+    S = np.ascontiguousarray(lattices.reshape(G, B, L, L).transpose(0, 2, 3, 1))
+    X = states.reshape(G, B).copy()
+    with np.errstate(over="ignore"):
+        K._local_lanes(S, X, thr, sweeps)
+        for k in range(G * B):
+            x = states[k]
+            for _ in range(sweeps):
+                x = np.uint64(K._local_sweep(lattices[k], thr, np.uint64(x)))
+            np.testing.assert_array_equal(S[k // B, :, :, k % B], lattices[k])
+            assert int(X[k // B, k % B]) == int(x)
+
+
+def test_energy_sum_matches_naive(rng):
+    for L in (4, 5, 8):
+        spins = _lattice(rng, L)
+        assert -K._energy_sum(spins) / L**2 == pytest.approx(naive.energy(spins))
+
+
+def _plan_inputs(rng, C=3, K_=4, L=4):
+    spins = rng.choice(np.array([-1, 1], np.int8), size=(C, L, L))
+    states = rng.integers(0, 2**64, size=C, dtype=np.uint64)
+    plan = np.arange(C * K_).reshape(K_, C).T.copy()
+    n = C * K_
+    algo = (np.arange(n) % 2).astype(np.int8)            # alternate local / Wolff
+    thr = np.array([update_table(0.4, a)[1] for a in ("metropolis", "wolff")] * (n // 2))
+    steps = np.full(n, 2, np.int64)
+    return spins, states, plan, algo, thr, steps
+
+
+def test_run_plan_independent_of_chunking(rng):
+    spins, states, plan, algo, thr, steps = _plan_inputs(rng)
+    n = plan.size
+    whole, parts = np.empty((n, 4, 4), np.int8), np.empty((n, 4, 4), np.int8)
+    s1, x1, s2, x2 = spins.copy(), states.copy(), spins.copy(), states.copy()
+    with np.errstate(over="ignore"):
+        K._run_plan(s1, x1, plan, algo, thr, steps, whole, True)
+        for col in range(plan.shape[1]):
+            K._run_plan(s2, x2, np.ascontiguousarray(plan[:, col:col + 1]), algo, thr,
+                        steps, parts, True)
+    np.testing.assert_array_equal(whole, parts)
+    np.testing.assert_array_equal(x1, x2)
+
+
+def test_measure_records_energy_and_magnetisation(rng):
+    spins, states, *_ = _plan_inputs(rng)
+    _, thr = update_table(0.3, "metropolis")
+    E, M = np.empty((3, 5)), np.empty((3, 5))
+    sizes = np.zeros(3, np.int64)
+    with np.errstate(over="ignore"):
+        K._measure(spins, states, 0, thr, 1, E, M, sizes)
+    for c in range(3):                        # the last column describes the final state
+        assert E[c, -1] == pytest.approx(naive.energy(spins[c]))
+        assert M[c, -1] == pytest.approx(abs(spins[c].mean()))
+    assert (sizes == 5 * 16).all()
