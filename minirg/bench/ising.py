@@ -1,6 +1,6 @@
 """Ising sampler benchmarks: numba kernels against a vectorised NumPy baseline.
 
-python scripts/bench_ising.py [--paper-datasets] [--crossover] [--repeats 3]
+python scripts/bench_ising.py [--paper-datasets] [--crossover] [--gpu] [--repeats 3]
 
 Rows: Metropolis spin-flip attempts per ns (a batch of lattices, all
 threads), independent near-critical samples per second (L = 32,
@@ -36,7 +36,7 @@ def _best(func, repeats):
 def metropolis_rates(L=32, beta=0.4352, batch=256, sweeps=200, repeats=3):
     """(numba, numpy) Metropolis attempts per ns on a batch of lattices."""
     spins = np.ones((batch, L, L), np.int8)
-    evolve(spins[:2], beta, 1)                                   # compile
+    evolve(spins[:64], beta, 1)                                  # load the SIMD kernel
     t_numba = _best(lambda: evolve(spins, beta, sweeps), repeats)
     uniform = gpu.uniform_source(np, 0)
     np_sweeps = max(1, sweeps // 20)
@@ -57,13 +57,18 @@ def sample_rates(L=32, beta=0.4352, n=30_000, repeats=3):
     t0 = time.perf_counter()
     sample(L, beta, n, seed=1)
     cold = n / (time.perf_counter() - t0)
-    warm = n / _best(lambda: sample(L, beta, n, seed=2), repeats)
+    warm = warm_sample_rate(L, beta, n, repeats)
     spacing = measure_tau(L, beta, "metropolis")["spacing"]
     batch = 1024
     spins = np.ones((batch, L, L), np.int8)
     uniform = gpu.uniform_source(np, 0)
     t_sweep = _best(lambda: gpu.checkerboard_sweeps(spins, beta, 5, uniform), repeats) / 5
     return cold, warm, batch / (t_sweep * spacing), spacing
+
+
+def warm_sample_rate(L=32, beta=0.4352, n=30_000, repeats=3):
+    """Independent samples/s of sample() with its pilot already cached."""
+    return n / _best(lambda: sample(L, beta, n, seed=2), repeats)
 
 
 def dataset_times(L=32, seed=0):
@@ -93,6 +98,33 @@ def crossover(L=32, betas=(0.01, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.4
     return rows
 
 
+def gpu_rates(L=32, beta=0.4352, batch=16_384, sweeps=20, n=65_536):
+    """(Metropolis attempts/ns, independent samples/s) of the array code on CuPy."""
+    from minirg._backend import namespace_for, to_numpy
+    xp = namespace_for("gpu")                       # ValueError without CuPy or GPU
+    uniform = gpu.uniform_source(xp, 0)
+    spins = xp.ones((batch, L, L), dtype=xp.int8)
+
+    def run():
+        to_numpy(gpu.checkerboard_sweeps(spins, beta, sweeps, uniform)[0, 0, 0])  # sync
+    run()
+    attempts = batch * L * L * sweeps / _best(run, 3) / 1e9
+    gpu.sample_gpu(L, beta, 64, device="gpu")                # pilot (CPU) and warm-up
+    t0 = time.perf_counter()
+    gpu.sample_gpu(L, beta, n, device="gpu", batch=n // 4)
+    return attempts, n / (time.perf_counter() - t0)
+
+
+def _one_thread(func):
+    """func() run with a single numba thread."""
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        return func()
+    finally:
+        numba.set_num_threads(threads)
+
+
 def _table(rows):
     """Print rows of (label, numba, baseline, ratio, target) as a table."""
     print(f"{'measure':<44}{'minirg':>12}{'NumPy':>12}{'ratio':>8}  target")
@@ -108,21 +140,33 @@ def main(argv=None):
                    help="also time generating the paper's dataset sizes")
     p.add_argument("--crossover", action="store_true",
                    help="also print samples/s per algorithm over beta (L=32)")
+    p.add_argument("--gpu", action="store_true",
+                   help="also time the array-API Metropolis on CuPy (needs a GPU)")
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args(argv)
-    print(f"numba threads: {numba.get_num_threads()}")
+    threads = numba.get_num_threads()
     metro, metro_np = metropolis_rates(repeats=args.repeats)
+    metro1, _ = _one_thread(lambda: metropolis_rates(repeats=args.repeats))
     cold, warm, base, spacing = sample_rates(repeats=args.repeats)
-    rows = [("Metropolis attempts/ns (256 x 32^2, b=.4352)", metro, metro_np, ">= 0.25"),
-            ("indep. samples/s L=32 b=.4352 (warm)", warm, base, ">= 8000"),
-            ("indep. samples/s L=32 b=.4352 (incl. pilot)", cold, base, "")]
+    warm1 = _one_thread(lambda: warm_sample_rate(repeats=args.repeats))
+    rows = [(f"Metropolis attempts/ns, {threads} threads", metro, metro_np, ">= 0.25, 6x"),
+            ("Metropolis attempts/ns, 1 thread", metro1, metro_np, ""),
+            (f"indep. samples/s, {threads} threads", warm, base, ">= 8000"),
+            ("indep. samples/s, 1 thread", warm1, base, ""),
+            (f"indep. samples/s, {threads} thr. incl. pilot", cold, base, "")]
     if args.paper_datasets:
         times = dataset_times()
         rows += [(f"paper set {k} [s]", v, 0, "") for k, v in times.items()]
         rows.append(("paper sets total [s]", sum(times.values()), 0, "< 120"))
+    if args.gpu:
+        g_attempts, g_samples = gpu_rates()
+        rows += [("GPU (CuPy) Metropolis attempts/ns", g_attempts, metro_np, ""),
+                 ("GPU (CuPy) indep. samples/s incl. therm.", g_samples, base, "")]
     _table(rows)
-    print(f"(NumPy baseline for samples/s: 1024 Metropolis chains, {spacing} sweeps "
-          f"= 4 tau_int per sample, thermalisation not charged)")
+    print(f"Metropolis: 256 lattices 32x32, beta 0.4352. Samples: L=32, beta 0.4352, "
+          f"n=30000, best of {args.repeats}.\nNumPy baseline (1 thread, NumPy has no "
+          f"threads): checkerboard Metropolis on 1024 chains, {spacing} sweeps = "
+          f"4 tau_int per sample, thermalisation not charged.")
     if args.crossover:
         print(f"\nindependent samples/s at L=32: beta, {', '.join(ALGORITHMS)}")
         for beta, rates in crossover():

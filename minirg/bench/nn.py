@@ -63,13 +63,14 @@ def _timed(step, repeat):
     return times
 
 
-def interleaved_ms(steps, warmup, repeat, rounds=5, pause=0.05):
+def interleaved_ms(steps, warmup, repeat, rounds=5, pause=0.3):
     """Median ms per call of each step function, timed in alternating rounds.
 
     The machine may be shared, so its load drifts; alternating rounds of
     ``repeat / rounds`` calls expose every engine to the same drift. The pause
-    lets the previous engine's worker threads (OpenMP, OpenBLAS) stop spinning
-    before the next engine's round.
+    lets the previous engine's worker threads stop spinning before the next
+    engine's round: OpenBLAS's threads busy-wait for about 0.1 s after a call
+    (measured: a 50 ms pause doubled torch's time at batch 10).
     """
     for step in steps:
         _timed(step, warmup)

@@ -8,11 +8,11 @@ same stream in plain Python.
 
 Update tables ``thr`` hold flip thresholds on 53-bit integers: a local move
 at a site with d = s_ij * (sum of its 4 neighbours) flips with probability
-thr[(d + 4) // 2] / 2**53; a threshold >= 2**53 flips without drawing. The
-same table gives Metropolis (min(1, exp(-2 beta d))) and heat bath
-(1 / (1 + exp(2 beta d))); the 53-bit draw is always < 2**53, so a
-threshold of 2**53 always flips. For Wolff, thr[0] / 2**32 = 1 - exp(-2 beta)
-(32-bit draws: p_add is off by < 2.4e-10, far below any statistical error).
+thr[(d + 4) // 2] / 2**53 (the 53-bit draw is always < 2**53, so a
+threshold of 2**53 always flips). The same table gives Metropolis
+(min(1, exp(-2 beta d))) and heat bath (1 / (1 + exp(2 beta d))). For
+Wolff, thr[0] / 2**32 = 1 - exp(-2 beta) (32-bit draws: p_add is off by
+< 2.4e-10, far below any statistical error).
 
 Algorithm codes: 0 = local checkerboard sweep (Metropolis or heat bath),
 1 = Wolff single-cluster flip.
@@ -176,14 +176,15 @@ def _global_flip(s, x):
 
 
 @njit(cache=True, parallel=True)
-def _run_plan(spins, states, plan, algo, thr, steps, out, global_flip):
+def _run_plan(spins, states, plan, algo, thr, steps, cold, out, global_flip):
     """Advance chains and save samples, in place.
 
     spins : (C, L, L) int8 chain states; states : (C,) uint64 RNG states.
     plan : (C, K) int64 sample indices per chain (-1 = nothing), in order.
-    For sample k: steps[k] updates of kind algo[k] (int8) with table
-    thr[k] (5,) uint64, then (if global_flip) a random global flip, then
-    out[k] = chain.
+    For sample k: if cold[k] (int8) the chain restarts from all +1 (entering
+    the ordered phase from a disordered state can trap local dynamics in
+    stripes); then steps[k] updates of kind algo[k] (int8) with table thr[k]
+    (5,) uint64, then (if global_flip) a random global flip, then out[k] = chain.
     out : (n, L, L) int8; each index is written by exactly one chain.
     """
     C, K = plan.shape
@@ -196,6 +197,8 @@ def _run_plan(spins, states, plan, algo, thr, steps, out, global_flip):
             k = plan[c, col]
             if k < 0:
                 continue
+            if cold[k]:
+                s[:] = 1
             for _ in range(steps[k]):
                 x, _size = _update(s, algo[k], thr[k], x, stack)
             if global_flip:

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from . import _kernels as K
 from ._checks import check_L, check_beta, check_betas, check_count, check_seed
+from .rg import BETA_C
 from .tuning import (initial_spins, measure_tau, resolve_algorithm, rng_states,
                      update_table, K_SPACING, K_THERM)
 
@@ -26,12 +27,7 @@ _CHAINS = 16          # fixed (not the core count) so results do not depend on t
 _LANES = 32           # lattices per SIMD group in evolve
 
 
-def _check_chains(chains):
-    """Chain count: an integer >= 1."""
-    return check_count(chains, "chains")
-
-
-def _run(spins, states, plan, code, thr, steps, out, progress, desc):
+def _run(spins, states, plan, code, thr, steps, cold, out, progress, desc):
     """Run the plan (C, K) column chunk by column chunk, updating a progress bar."""
     n_cols = plan.shape[1]
     chunk = max(1, n_cols // 100)
@@ -39,7 +35,7 @@ def _run(spins, states, plan, code, thr, steps, out, progress, desc):
               disable=not progress, leave=False) as bar, np.errstate(over="ignore"):
         for start in range(0, n_cols, chunk):
             cols = np.ascontiguousarray(plan[:, start:start + chunk])
-            K._run_plan(spins, states, cols, code, thr, steps, out, True)
+            K._run_plan(spins, states, cols, code, thr, steps, cold, out, True)
             bar.update(int((cols >= 0).sum()))
     return out
 
@@ -78,7 +74,7 @@ def sample(L, beta, n, *, seed=0, algorithm="auto", chains=_CHAINS,
         steps) plus L, beta, n, seed, chains.
     """
     L, beta, n = check_L(L), check_beta(beta), check_count(n)
-    seed, chains = check_seed(seed), _check_chains(chains)
+    seed, chains = check_seed(seed), check_count(chains, "chains")
     info = measure_tau(L, beta, resolve_algorithm(algorithm, beta))
     C = min(chains, n)
     rng = np.random.default_rng(seed)
@@ -90,7 +86,7 @@ def sample(L, beta, n, *, seed=0, algorithm="auto", chains=_CHAINS,
     code, table = update_table(beta, info["algorithm"])
     out = np.empty((n, L, L), np.int8)
     _run(spins, states, plan, np.full(n, code, np.int8), np.tile(table, (n, 1)),
-         steps, out, progress, f"{info['algorithm']} L={L} beta={beta:g}")
+         steps, np.zeros(n, np.int8), out, progress, f"{info['algorithm']} L={L} beta={beta:g}")
     if not return_info:
         return out
     info.update(L=L, beta=beta, n=n, seed=seed, chains=C)
@@ -143,7 +139,8 @@ def sample_betas(L, betas, *, seed=0, algorithm="auto", chains=_CHAINS,
     the spacing measured for the new beta (>= 3 tau_int) before saving, which
     leaves it equilibrated there because neighbouring betas differ by far
     less than the energy fluctuations resolve. Where a chain's step in beta
-    exceeds 0.1 / L (e.g. a grid of separate betas) it thermalises afresh.
+    exceeds 0.1 / L (e.g. a grid of separate betas) it thermalises afresh,
+    from all +1 if the new beta is above BETA_C.
 
     Parameters
     ----------
@@ -161,7 +158,7 @@ def sample_betas(L, betas, *, seed=0, algorithm="auto", chains=_CHAINS,
         measure_tau dict (with its beta) per pilot node used.
     """
     L, betas = check_L(L), check_betas(betas)
-    seed, chains = check_seed(seed), _check_chains(chains)
+    seed, chains = check_seed(seed), check_count(chains, "chains")
     n = betas.size
     code, table, spacing, therm, summary = _schedule(L, betas, algorithm)
     C = min(chains, n)
@@ -170,14 +167,17 @@ def sample_betas(L, betas, *, seed=0, algorithm="auto", chains=_CHAINS,
     for c in range(C):
         plan[c, :order[c::C].size] = order[c::C]
     tolerance = 0.1 / L
-    steps = spacing.copy()
     jump = np.abs(np.diff(betas[plan], axis=1, prepend=-np.inf)) > tolerance
-    steps[plan[jump & (plan >= 0)]] = therm[plan[jump & (plan >= 0)]]
+    fresh = plan[jump & (plan >= 0)]              # first lattice or a big step in beta
+    steps = spacing.copy()
+    steps[fresh] = therm[fresh]
+    cold = np.zeros(n, np.int8)
+    cold[fresh] = betas[fresh] >= BETA_C          # ordered phase: restart from all +1
     rng = np.random.default_rng(seed)
-    spins = initial_spins(L, float(betas[order[0]]), C, rng)
+    spins = initial_spins(L, 0.0, C, rng)         # random; cold flags override
     states = rng_states(rng, C)
     out = np.empty((n, L, L), np.int8)
-    _run(spins, states, plan, code, table, steps, out, progress, f"L={L} {n} betas")
+    _run(spins, states, plan, code, table, steps, cold, out, progress, f"L={L} {n} betas")
     if not return_info:
         return out
     return out, {"L": L, "n": n, "seed": seed, "chains": C, "algorithm": algorithm,
@@ -235,5 +235,5 @@ def evolve(spins, beta, steps, *, algorithm="metropolis", seed=0):
     plan = np.arange(n, dtype=np.int64)[:, None]
     with np.errstate(over="ignore"):
         K._run_plan(s, states, plan, np.full(n, code, np.int8), np.tile(table, (n, 1)),
-                    np.full(n, steps, np.int64), s, False)
+                    np.full(n, steps, np.int64), np.zeros(n, np.int8), s, False)
     return s

@@ -87,19 +87,19 @@ def _plan_inputs(rng, C=3, K_=4, L=4):
     algo = (np.arange(n) % 2).astype(np.int8)            # alternate local / Wolff
     thr = np.array([update_table(0.4, a)[1] for a in ("metropolis", "wolff")] * (n // 2))
     steps = np.full(n, 2, np.int64)
-    return spins, states, plan, algo, thr, steps
+    return spins, states, plan, algo, thr, steps, np.zeros(n, np.int8)
 
 
 def test_run_plan_independent_of_chunking(rng):
-    spins, states, plan, algo, thr, steps = _plan_inputs(rng)
+    spins, states, plan, algo, thr, steps, cold = _plan_inputs(rng)
     n = plan.size
     whole, parts = np.empty((n, 4, 4), np.int8), np.empty((n, 4, 4), np.int8)
     s1, x1, s2, x2 = spins.copy(), states.copy(), spins.copy(), states.copy()
     with np.errstate(over="ignore"):
-        K._run_plan(s1, x1, plan, algo, thr, steps, whole, True)
+        K._run_plan(s1, x1, plan, algo, thr, steps, cold, whole, True)
         for col in range(plan.shape[1]):
             K._run_plan(s2, x2, np.ascontiguousarray(plan[:, col:col + 1]), algo, thr,
-                        steps, parts, True)
+                        steps, cold, parts, True)
     np.testing.assert_array_equal(whole, parts)
     np.testing.assert_array_equal(x1, x2)
 
@@ -115,3 +115,15 @@ def test_measure_records_energy_and_magnetisation(rng):
         assert E[c, -1] == pytest.approx(naive.energy(spins[c]))
         assert M[c, -1] == pytest.approx(abs(spins[c].mean()))
     assert (sizes == 5 * 16).all()
+
+
+def test_run_plan_cold_restart(rng):
+    spins, states, plan, algo, thr, steps, cold = _plan_inputs(rng)
+    n = plan.size
+    algo[:] = 0
+    thr[:] = update_table(50.0, "metropolis")[1]          # frozen: aligned spins stay
+    cold[:] = 1
+    out = np.empty((n, 4, 4), np.int8)
+    with np.errstate(over="ignore"):
+        K._run_plan(spins, states, plan, algo, thr, steps, cold, out, False)
+    assert (out == 1).all()
