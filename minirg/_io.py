@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_json", "read_json"]
+__all__ = ["atomic_path", "atomic_file", "write_json", "read_json"]
 
 
 @contextlib.contextmanager
@@ -14,7 +14,8 @@ def atomic_path(path):
     """Yield a temporary path beside ``path``; on success rename it onto ``path``.
 
     The temporary name keeps the final suffix (``np.savez`` appends ``.npz``
-    to names without it).  On any error the temporary file is removed.
+    to names without it).  On any error, KeyboardInterrupt included, the
+    temporary file is removed and ``path`` keeps its old content, if any.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -22,10 +23,22 @@ def atomic_path(path):
     os.close(fd)
     try:
         yield Path(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)          # mkstemp makes 0600; use the usual mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+@contextlib.contextmanager
+def atomic_file(path):
+    """Yield a binary file object whose content replaces ``path`` only once complete."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        yield f
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def write_json(path, obj):

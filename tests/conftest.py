@@ -26,7 +26,7 @@ def xp(request):
     elif name == "array_api_strict":
         xp = pytest.importorskip("array_api_strict")
     else:
-        cupy = pytest.importorskip("cupy")
+        pytest.importorskip("cupy")
         if not gpu_available():
             pytest.skip("no CUDA device")
         import array_api_compat.cupy as xp

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from minirg._backend import namespace_for, to_numpy
+from minirg._backend import namespace_for
 from minirg.nn import Adam, Dense, Sequential, train_step
 from minirg.nn.losses import get_loss
 

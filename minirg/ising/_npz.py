@@ -6,11 +6,11 @@ arrays give equal bytes) plus ``meta``, a 0-d string array holding JSON.
 
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
 
 import numpy as np
+
+from minirg._io import atomic_file
 
 FORMAT = "minirg-dataset-1"
 _EPOCH = (1980, 1, 1, 0, 0, 0)          # fixed zip timestamp: reproducible bytes
@@ -44,19 +44,8 @@ def atomic_write(path, arrays):
 
     A crash or error leaves either the old file or none, never a partial one.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write_npz(f, arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)          # mkstemp makes 0600; use the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)                     # never leave the partial file behind
-        raise
+    with atomic_file(path) as f:
+        write_npz(f, arrays)
 
 
 def read(path):

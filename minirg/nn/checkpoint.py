@@ -19,10 +19,11 @@ name.
 
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
+
+from minirg._io import atomic_file
 
 __all__ = ["write_npz_atomic", "read_npz", "json_array", "read_json",
            "optimizer_arrays", "optimizer_state"]
@@ -33,21 +34,8 @@ VERSION = 1
 
 def write_npz_atomic(path, arrays):
     """Write ``arrays`` (name -> ndarray) to ``path`` via temp file + os.replace."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_file(path) as f:
+        np.savez(f, **arrays)
 
 
 def read_npz(path):

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The GPU checks, as one short script for a machine with CuPy and a CUDA GPU:
+# the GPU-marked tests, the engine and sampler benchmarks on the GPU, and a
+# smoke `minirg reproduce --device gpu`.  Writes logs to ${OUT:-gpu-check}/.
+# Usage: bash scripts/gpu_check.sh        (run from the repository root)
+set -uo pipefail
+out="${OUT:-gpu-check}"
+mkdir -p "$out"
+export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+nvidia-smi -L | tee "$out/device.txt"
+python3 -c "import cupy; print('cupy', cupy.__version__)" | tee -a "$out/device.txt"
+timeout 150 python3 -m pytest -q -m gpu -p no:cacheprovider tests 2>&1 | tee "$out/gpu_tests.txt"
+timeout 90 python3 -m minirg bench nn --device gpu 2>&1 | tee "$out/bench_nn_gpu.txt"
+timeout 60 python3 -m minirg bench ising --gpu 2>&1 | tee "$out/bench_ising_gpu.txt"
+timeout 90 python3 -m minirg reproduce --preset smoke --device gpu --no-progress \
+    --out /tmp/gpu-smoke 2>&1 | tee "$out/smoke_gpu.txt"
+python3 -c "import json; r = json.load(open('/tmp/gpu-smoke/results.json')); \
+print('gpu smoke losses', {k: round(v['val'], 4) for k, v in r['losses'].items()})" \
+    2>&1 | tee -a "$out/smoke_gpu.txt"
