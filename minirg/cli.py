@@ -28,6 +28,7 @@ def _add_config_args(p, out_default="minirg-run"):
     p.add_argument("--seed", type=int, default=None, help="master seed (default 0)")
     p.add_argument("--device", choices=("cpu", "gpu"), default=None,
                    help="where the engine runs (default cpu)")
+    p.add_argument("--L", type=int, default=None, help="lattice side (default 32)")
     p.add_argument("--config", metavar="TOML", help="a TOML file of overrides")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
                    help="override one value, e.g. --set train.epochs=10 (repeatable)")
@@ -42,8 +43,7 @@ def build_parser():
     sub.required = True
 
     p = sub.add_parser("data", help="generate (or --check) the Ising datasets")
-    _add_config_args(p)
-    p.add_argument("--L", type=int, default=None, help="lattice side (default 32)")
+    _add_config_args(p, out_default="minirg-data")
     p.add_argument("--check", metavar="FILE", help="validate a dataset file and summarise it")
 
     p = sub.add_parser("train", help="train (or evaluate) one model of the zoo")
@@ -71,7 +71,7 @@ def _config(args):
         overrides.append(config.load_toml(args.config))
     for text in args.set:
         overrides.append(config.parse_assignment(text))
-    flags = {"seed": args.seed, "device": args.device, "L": getattr(args, "L", None)}
+    flags = {"seed": args.seed, "device": args.device, "L": args.L}
     overrides.append({k: v for k, v in flags.items() if v is not None})
     return config.resolve(args.preset, overrides)
 
@@ -94,7 +94,8 @@ def _run(args):
         return 0
     cfg = _config(args)
     if args.command == "data":
-        pipeline.make_data(cfg, args.out, progress=progress)
+        for path in pipeline.write_datasets(cfg, args.out, progress=progress).values():
+            print(path)
     elif args.command == "train":
         pipeline.train(cfg, args.out, args.model, progress=progress)
     else:

@@ -21,7 +21,7 @@ DEFAULTS = {
     "L": 32,
     "data": {
         "n_critical": 5000,
-        "n_wide": 5000,
+        "n_wide": 10000,
         "n_wide_test": 2000,
         "n_grid": 200,              # lattices per grid beta (paper: 1000)
         "beta_critical": 0.4352,    # the paper's stand-in for beta_c
@@ -30,9 +30,9 @@ DEFAULTS = {
         "algorithm": "auto",
     },
     "train": {
-        "epochs": 60,               # shallow nets and Model-1/2 (paper: 4000)
+        "epochs": 100,              # shallow nets and Model-1/2 (paper: 4000)
         "ae_wr_epochs": 60,
-        "beta_net_epochs": 30,
+        "beta_net_epochs": 60,
         "batch_size": 10,
         "validation_split": 0.2,
         "l1": 1e-5,                 # (ours) L1 coefficient on every kernel

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from minirg import __version__, zoo
+from minirg._backend import namespace_for
 from minirg._io import read_json, write_json
 from minirg.config import stage_seed
 from minirg.ising.datasets import load_dataset, make_datasets
@@ -28,7 +29,7 @@ from minirg.nn import Adam, Sequential
 from minirg.nn.train import split_point
 from minirg.scheduler import run_jobs
 
-__all__ = ["make_data", "train", "reproduce", "analyse", "MODEL_NAMES", "collect_results"]
+__all__ = ["make_data", "write_datasets", "train", "reproduce", "analyse", "MODEL_NAMES", "collect_results"]
 
 DATASETS = ("critical", "wide", "wide_test", "grid")
 MODEL_NAMES = ("cg1", "cg2", "up1", "up2", "model1", "model2", "model2_cg", "model3",
@@ -55,20 +56,30 @@ def _run_dir(cfg, out):
 
 
 def make_data(cfg, out, progress=True):
-    """Write the four datasets into DIR/data unless they are already there."""
+    """The data stage of a run: the four datasets in DIR/data, unless already there."""
     out = _run_dir(cfg, out)
-    paths = {name: out / "data" / f"{name}.npz" for name in DATASETS}
+    return write_datasets(cfg, out / "data", progress=progress)
+
+
+def write_datasets(cfg, folder, progress=True):
+    """Write critical, wide, wide_test and grid .npz files for ``cfg`` into ``folder``.
+
+    Files already there are kept (each carries its own metadata and checksum);
+    ``minirg data`` calls this directly, `reproduce` through `make_data`.
+    """
+    folder = Path(folder)
+    paths = {name: folder / f"{name}.npz" for name in DATASETS}
     if all(p.exists() for p in paths.values()):
         return paths
     d = cfg["data"]
     start, stop, num = d["grid_betas"]
     t0 = time.perf_counter()
-    make_datasets(out / "data", L=cfg["L"], n_critical=d["n_critical"], n_wide=d["n_wide"],
+    make_datasets(folder, L=cfg["L"], n_critical=d["n_critical"], n_wide=d["n_wide"],
                   n_wide_test=d["n_wide_test"], n_grid=d["n_grid"],
                   beta_critical=d["beta_critical"], wide_range=tuple(d["wide_range"]),
                   grid_betas=np.linspace(start, stop, int(num)), seed=cfg["seed"],
                   progress=progress)
-    write_json(out / "data" / "timing.json", {"seconds": time.perf_counter() - t0})
+    write_json(folder / "timing.json", {"seconds": time.perf_counter() - t0})
     return paths
 
 
@@ -156,11 +167,13 @@ def _test_mse(model, out, batch_size):
     return ev["data_loss"]
 
 
+def _check_device(device):
+    """Fail early, before any work, if ``device`` cannot be used (ValueError)."""
+    namespace_for(device)
+
+
 def _to_device(model, device):
-    if device == "cpu":
-        return model
-    from minirg._backend import namespace_for
-    return model.to(namespace_for(device))
+    return model if device == "cpu" else model.to(namespace_for(device))
 
 
 def _final_losses(model, x, y, loss, t, history):
@@ -186,6 +199,7 @@ def train(cfg, out, name, progress=True):
     """Train one model of the zoo (and whatever it is built from); returns its losses."""
     if name not in MODEL_NAMES:
         raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODEL_NAMES)}")
+    _check_device(cfg["device"])
     make_data(cfg, out, progress=progress)
     needed = [n for n in (*zoo.DEPENDS.get(name, ()), name) if not _is_done(out, n)]
     _train_all(cfg, out, needed, progress, workers=1)
@@ -219,7 +233,8 @@ def collect_results(cfg, out):
             "beta_net": {"train_mse": beta["losses"]["train"],
                          "val_mse": beta["losses"]["val"],
                          "test_mse": beta["test_mse"]},
-            "config": cfg, "timings": timings, "versions": _versions()}
+            "config": cfg, "seeds": {n: stage_seed(cfg["seed"], n) for n in MODEL_NAMES},
+            "timings": timings, "versions": _versions()}
 
 
 def _versions():
@@ -233,6 +248,7 @@ def reproduce(cfg, out, progress=True):
     """Every stage of the paper: data, all trainings, analysis, results.json and REPORT.md."""
     t0 = time.perf_counter()
     out = Path(out)
+    _check_device(cfg["device"])
     make_data(cfg, out, progress=progress)
     todo = [n for n in _ORDER if not _is_done(out, n)]
     _train_all(cfg, out, todo, progress, workers=cfg["train"]["workers"])
