@@ -199,9 +199,11 @@ def make_flow_figure(run_dir, out_path):
     grid = np.linspace(float(np.min(beta)), float(np.max(beta)), 200)
     marks = {"AE-WR fixed point": fp.get("ae_flow"), "recursion root": fp.get("rg_recursion"),
              "decimation, measured": fp.get("decimation_measured")}
+    once = np.array([beta_prime(float(b)) for b in grid])
+    twice = np.array([beta_prime(float(b)) for b in once])
     ax = plots.plot_flow(keys, mean_sign, mean_raw, {"slope": slope, "intercept": intercept},
-                         (grid, np.array([beta_prime(float(b)) for b in grid])), dec,
-                         marks, fp.get("beta_c_exact"))
+                         (grid, once), dec, marks, fp.get("beta_c_exact"),
+                         recursion_twice=(grid, twice))
     return plots.save_figure(ax, out_path)
 
 

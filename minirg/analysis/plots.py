@@ -186,7 +186,8 @@ def plot_beta_prediction(actual, predicted, ax=None):
 
 
 def plot_flow(beta, pred_sign, pred_raw=None, fit=None, recursion=None,
-              measured_decimation=None, fixed_points=None, beta_c=None, ax=None):
+              measured_decimation=None, fixed_points=None, beta_c=None, ax=None,
+              recursion_twice=None):
     """The beta flow: beta' of mapped lattices against beta, with fixed points.
 
     beta, pred_sign, pred_raw : (g,) points (e.g. per-beta means) of the beta-net
@@ -194,6 +195,8 @@ def plot_flow(beta, pred_sign, pred_raw=None, fit=None, recursion=None,
     fit : dict with ``slope`` and ``intercept`` (drawn over beta's range).
     recursion : (beta grid, beta') of the decimation recursion.
     measured_decimation : (beta, beta estimated on decimated lattices).
+    recursion_twice : (beta grid, beta'') of the recursion applied twice, the
+        prediction for lattices decimated twice (16x16 from 32x32).
     fixed_points : dict label -> beta, drawn as dotted vertical lines.
     """
     ax = new_axes(ax, figsize=(6.5, 5))
@@ -206,9 +209,11 @@ def plot_flow(beta, pred_sign, pred_raw=None, fit=None, recursion=None,
                 label=f"fit, slope {fit['slope']:.3f}")
     if recursion is not None:
         ax.plot(*recursion, "-", color="C3", label="recursion (3/8) ln cosh 4 beta")
+    if recursion_twice is not None:
+        ax.plot(*recursion_twice, "--", color="C3", label="recursion applied twice")
     if measured_decimation is not None:
         ax.plot(*measured_decimation, "^", ms=4, color="C3", mfc="none",
-                label="decimated lattices, energy beta")
+                label="decimated twice (16x16), energy beta")
     ax.plot(lim, lim, "k-", lw=1, label="beta' = beta")
     for i, (name, value) in enumerate((fixed_points or {}).items()):
         if value is not None:

@@ -211,6 +211,8 @@ def _table(results):
          _fmt(fp.get("decimation_measured"), ".4f")),
         ("Decimation, measured (mean energy per beta, interpolated)", "n/a",
          _fmt(fp.get("decimation_local"), ".4f")),
+        ("Decimation, measured 16x16 vs recursion applied twice, max gap", "n/a",
+         _fmt(fp.get("decimation_vs_recursion_twice"), ".4f")),
         ("beta_c used / exact", _pair(P["beta_c_used"], P["beta_c_exact"], ".5g"),
          _pair(fp.get("beta_c_used"), fp.get("beta_c_exact"), ".5g")),
     ]

@@ -206,9 +206,22 @@ def _fixed_points(run, arrays, parts):
         "decimation_measured": _num(dec["value"]) if in_range else None,
         "decimation_measured_slope": _num(dec.get("slope")),
         "decimation_local": local_crossing(np.unique(beta), arrays["dec_beta_pooled"]),
+        "decimation_vs_recursion_twice": _recursion_twice_gap(beta, arrays["dec_beta_pooled"]),
         **_estimator_check(beta, arrays["grid_beta_est_input"]),
         "beta_c_exact": BETA_C, "beta_c_used": float(run.cfg["data"]["beta_critical"]),
     }
+
+
+def _recursion_twice_gap(beta, pooled):
+    """Largest |measured beta of the 16x16 decimated lattices - R(R(beta))| over the grid.
+
+    Two decimation steps make the 16x16 lattice, so the recursion's
+    prediction for it is R applied twice, R(beta) = (3/8) ln cosh 4 beta.
+    """
+    from minirg.ising import beta_prime
+    keys = np.unique(beta)
+    twice = np.array([beta_prime(beta_prime(float(b))) for b in keys])
+    return float(np.max(np.abs(np.asarray(pooled) - twice)))
 
 
 def _save_arrays(run_dir, arrays):

@@ -79,6 +79,6 @@ def test_plot_beta_prediction_and_flow(tmp_path, rng):
                          recursion=(beta, 0.375 * np.log(np.cosh(4 * beta))),
                          measured_decimation=(beta, 1.3 * beta - 0.1),
                          fixed_points={"AE": 0.45, "recursion": 0.507, "missing": None},
-                         beta_c=0.44069)
-    assert len(ax.lines) == 6 + 2 + 1    # 6 data lines; 2 fixed points and beta_c as vlines
+                         beta_c=0.44069, recursion_twice=(beta, 0.5 * beta))
+    assert len(ax.lines) == 7 + 2 + 1    # 7 data lines; 2 fixed points and beta_c as vlines
     assert_png(plots.save_figure(ax.figure, tmp_path / "flow.png"))

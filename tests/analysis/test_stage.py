@@ -121,8 +121,13 @@ def test_run_analysis_arrays_parts_figures(tiny_run):
     assert set(fp) >= {"rg_recursion", "rg_recursion_slope", "ae_flow", "ae_flow_ci",
                        "ae_flow_slope", "ae_flow_raw", "decimation_measured",
                        "decimation_measured_slope", "beta_c_exact", "beta_c_used",
-                       "estimator_check_mae"}
+                       "estimator_check_mae", "decimation_vs_recursion_twice"}
     assert fp["rg_recursion"] == pytest.approx(0.50698, abs=1e-5)
+    from minirg.ising import beta_prime
+    keys = np.unique(arrays["grid_beta"])
+    twice = [beta_prime(beta_prime(float(b))) for b in keys]
+    assert fp["decimation_vs_recursion_twice"] == pytest.approx(
+        np.max(np.abs(arrays["dec_beta_pooled"] - twice)))
     assert fp["rg_recursion_slope"] == pytest.approx(1.5 * np.tanh(4 * fp["rg_recursion"]))
     assert fp["beta_c_used"] == cfg["data"]["beta_critical"]
     assert parts["notes"] and all(isinstance(s, str) for s in parts["notes"])
