@@ -138,13 +138,24 @@ def make_weights_figure(run_dir, out_path, zoom=(64, 32)):
     return plots.save_figure(plots.matrix_grid_figure(mats, zoom=zoom), out_path)
 
 
+def make_weights_full_figure(run_dir, out_path):
+    """The same kernels in full (the paper's appendix figures B.1, B.2)."""
+    return make_weights_figure(run_dir, out_path, zoom=None)
+
+
 def make_correlation_figure(run_dir, out_path, zoom=(96, 96)):
-    """Spin-correlation matrices W W^T of the four kernels (zoomed corner)."""
+    """Spin-correlation matrices W W^T of the four kernels (zoomed corner, or full)."""
     mats = {f"{name} {name}^T, {who}": to_numpy(spin_correlation(W))
             for name, who, W in _kernels(run_dir)}
-    limits = {title: _off_diagonal_max(C[:zoom[0], :zoom[1]]) for title, C in mats.items()}
+    limits = {title: _off_diagonal_max(C if zoom is None else C[:zoom[0], :zoom[1]])
+              for title, C in mats.items()}
     fig = plots.matrix_grid_figure(mats, zoom=zoom, vmax=limits)
     return plots.save_figure(fig, out_path)
+
+
+def make_correlation_full_figure(run_dir, out_path):
+    """The W W^T matrices in full (the paper's appendix figures B.3, B.4)."""
+    return make_correlation_figure(run_dir, out_path, zoom=None)
 
 
 def _off_diagonal_max(C):
@@ -212,7 +223,9 @@ FIGURES = {
     "losses": (make_loss_figure, "fig09_losses.png"),
     "reconstruction": (make_reconstruction_figure, "fig10_reconstruction.png"),
     "weights": (make_weights_figure, "fig11_weights.png"),
+    "weights_full": (make_weights_full_figure, "fig11_weights_full.png"),
     "correlation": (make_correlation_figure, "fig12_correlation.png"),
+    "correlation_full": (make_correlation_full_figure, "fig12_correlation_full.png"),
     "entropy": (make_entropy_figure, "fig13_entropy.png"),
     "panel": (make_panel_figure, "fig14_lattice_panel.png"),
     "beta_prediction": (make_beta_prediction_figure, "fig15_beta_prediction.png"),

@@ -42,6 +42,8 @@ CAPTIONS = {
     "reconstruction": "Critical lattices and their raw reconstructions by Models 1-3.",
     "weights": "Encoder kernels W1 and W2 (top-left corner): RG-trained CG nets "
                "against the autoencoder.",
+    "weights_full": "The same kernels in full: W1 (L^2 x L^2/2) and W2 (L^2/2 x L^2/4).",
+    "correlation_full": "The W W^T matrices in full (colours span the off-diagonal range).",
     "correlation": "Spin-correlation matrices W W^T of the same kernels (top-left corner; "
                    "colours span the off-diagonal range, the diagonal saturates).",
     "entropy": "Mean local Shannon entropy (3x3, periodic) of input, AE-WR output and "

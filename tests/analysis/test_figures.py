@@ -23,7 +23,8 @@ def test_missing_arrays_skip_their_figures(run_dir):
         del arrays[key]
     np.savez(run_dir / "analysis" / "arrays.npz", **arrays)
     made = make_all_figures(str(run_dir))
-    assert set(FIGURES) - set(made) == {"weights", "correlation", "beta_prediction"}
+    assert set(FIGURES) - set(made) == {"weights", "weights_full", "correlation",
+                                        "correlation_full", "beta_prediction"}
     with pytest.raises(MissingData, match="W1_ae"):
         figures.make_weights_figure(str(run_dir), str(run_dir / "w.png"))
 
