@@ -27,7 +27,7 @@ from minirg.config import stage_seed
 from minirg.ising.datasets import load_dataset, make_datasets
 from minirg.nn import Adam, Sequential
 from minirg.nn.train import split_point
-from minirg.scheduler import run_jobs
+from minirg.scheduler import run_jobs, worker_slot
 
 __all__ = ["make_data", "write_datasets", "train", "reproduce", "analyse", "MODEL_NAMES", "collect_results"]
 
@@ -133,7 +133,6 @@ def _is_done(out, name):
 
 def _train_job(cfg, out, progress, name):
     """Train (or, for model3, evaluate) one model and save it with its metrics."""
-    from minirg.scheduler import worker_slot
     t0 = time.perf_counter()
     model, x, y, loss, epochs = _build(cfg, out, name)
     model = _to_device(model, cfg["device"])
