@@ -270,7 +270,7 @@ def analyse(run_dir, progress=True, started=None):
     cfg = read_json(run_dir / "config.json")
     results = collect_results(cfg, run_dir)
     t0 = time.perf_counter()
-    parts, figures = run_analysis(run_dir, cfg, progress=progress)
+    parts, figures = run_analysis(run_dir, cfg, progress=progress, results=results)
     results.update(parts)
     results["timings"]["analysis"] = time.perf_counter() - t0
     if started is not None:

@@ -230,20 +230,16 @@ def _save_arrays(run_dir, arrays):
         np.savez(tmp, **{k: to_numpy(v) for k, v in arrays.items()})
 
 
-def _write_results(run_dir, cfg, parts):
-    """DIR/results.json = the training part (collected, else the file's) + ``parts``.
+def _write_results(run_dir, cfg, parts, results):
+    """DIR/results.json = the training part (``results``, else the file's) + ``parts``.
 
     The figures read results.json (loss curves, entropy, fixed points), and
     ``pipeline.analyse`` writes its final version only after this stage.
     """
-    from minirg.pipeline import collect_results
     path = Path(run_dir) / "results.json"
-    try:
-        results = collect_results(cfg, run_dir)
-    except FileNotFoundError:                   # models' JSON missing: keep what is there
+    if results is None:
         results = read_json(path) if path.exists() else {"config": cfg}
-    results.update(parts)
-    write_json(path, results)
+    write_json(path, {**results, **parts})
 
 
 _STEPS = (("reconstructions", _reconstructions), ("weights", _weights),
@@ -251,7 +247,7 @@ _STEPS = (("reconstructions", _reconstructions), ("weights", _weights),
           ("fixed points", _fixed_points))
 
 
-def run_analysis(run_dir, cfg, progress=True):
+def run_analysis(run_dir, cfg, progress=True, results=None):
     """Compute the analysis of a trained run and make its figures.
 
     Parameters
@@ -262,6 +258,9 @@ def run_analysis(run_dir, cfg, progress=True):
         Its resolved configuration (``DIR/config.json``).
     progress : bool
         A tqdm bar over the steps, on stderr.
+    results : dict, optional
+        The training part of results.json (`pipeline.collect_results`); by
+        default the DIR/results.json that `reproduce` wrote after training.
 
     Returns
     -------
@@ -280,7 +279,7 @@ def run_analysis(run_dir, cfg, progress=True):
             bar.update()
         parts["notes"] = run_notes(arrays, parts["fixed_points"])
         _save_arrays(run_dir, arrays)
-        _write_results(run_dir, cfg, parts)
+        _write_results(run_dir, cfg, parts, results)
         bar.set_postfix_str("figures")
         figures = make_all_figures(str(run_dir))
         bar.update()

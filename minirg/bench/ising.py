@@ -17,30 +17,21 @@ import time
 import numba
 import numpy as np
 
+from minirg.bench._timing import best
 from minirg.ising import gpu
 from minirg.ising.datasets import PAPER_SIZES, make_datasets
 from minirg.ising.mc import evolve, sample
 from minirg.ising.tuning import ALGORITHMS, _pilot, measure_tau
 
 
-def _best(func, repeats):
-    """Smallest wall time of repeats calls of func()."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def metropolis_rates(L=32, beta=0.4352, batch=256, sweeps=200, repeats=3):
     """(numba, numpy) Metropolis attempts per ns on a batch of lattices."""
     spins = np.ones((batch, L, L), np.int8)
     evolve(spins[:64], beta, 1)                                  # load the SIMD kernel
-    t_numba = _best(lambda: evolve(spins, beta, sweeps), repeats)
+    t_numba = best(lambda: evolve(spins, beta, sweeps), repeats)
     uniform = gpu.uniform_source(np, 0)
     np_sweeps = max(1, sweeps // 20)
-    t_numpy = _best(lambda: gpu.checkerboard_sweeps(spins, beta, np_sweeps, uniform), repeats)
+    t_numpy = best(lambda: gpu.checkerboard_sweeps(spins, beta, np_sweeps, uniform), repeats)
     attempts = batch * L * L
     return attempts * sweeps / t_numba / 1e9, attempts * np_sweeps / t_numpy / 1e9
 
@@ -62,13 +53,13 @@ def sample_rates(L=32, beta=0.4352, n=30_000, repeats=3):
     batch = 1024
     spins = np.ones((batch, L, L), np.int8)
     uniform = gpu.uniform_source(np, 0)
-    t_sweep = _best(lambda: gpu.checkerboard_sweeps(spins, beta, 5, uniform), repeats) / 5
+    t_sweep = best(lambda: gpu.checkerboard_sweeps(spins, beta, 5, uniform), repeats) / 5
     return cold, warm, batch / (t_sweep * spacing), spacing
 
 
 def warm_sample_rate(L=32, beta=0.4352, n=30_000, repeats=3):
     """Independent samples/s of sample() with its pilot already cached."""
-    return n / _best(lambda: sample(L, beta, n, seed=2), repeats)
+    return n / best(lambda: sample(L, beta, n, seed=2), repeats)
 
 
 def dataset_times(L=32, seed=0):
@@ -93,7 +84,7 @@ def crossover(L=32, betas=(0.01, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.4
             info = measure_tau(L, beta, alg)
             cost = info["spacing"] * info["sweeps_per_step"]   # sweeps per sample
             n = int(np.clip(3e7 / (L * L * cost), 200, 40_000))
-            rates.append(n / _best(lambda: sample(L, beta, n, algorithm=alg), 1))
+            rates.append(n / best(lambda: sample(L, beta, n, algorithm=alg), 1))
         rows.append((beta, rates))
     return rows
 
@@ -108,7 +99,7 @@ def gpu_rates(L=32, beta=0.4352, batch=16_384, sweeps=20, n=65_536):
     def run():
         to_numpy(gpu.checkerboard_sweeps(spins, beta, sweeps, uniform)[0, 0, 0])  # sync
     run()
-    attempts = batch * L * L * sweeps / _best(run, 3) / 1e9
+    attempts = batch * L * L * sweeps / best(run, 3) / 1e9
     gpu.sample_gpu(L, beta, 64, device="gpu")                # pilot (CPU) and warm-up
     t0 = time.perf_counter()
     gpu.sample_gpu(L, beta, n, device="gpu", batch=n // 4)

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from minirg._backend import namespace_for
+from minirg.bench._timing import timed
 from minirg.nn import Adam, Dense, Sequential, train_step
 from minirg.nn.losses import get_loss
 
@@ -53,16 +54,6 @@ def make_batch(case, n, seed=1):
     return x, rng.uniform(0.01, 0.6, (n, 1)).astype(np.float32)
 
 
-def _timed(step, repeat):
-    """Seconds for each of ``repeat`` calls of step()."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return times
-
-
 def interleaved_ms(steps, warmup, repeat, rounds=5, pause=0.3):
     """Median ms per call of each step function, timed in alternating rounds.
 
@@ -73,13 +64,13 @@ def interleaved_ms(steps, warmup, repeat, rounds=5, pause=0.3):
     (measured: a 50 ms pause doubled torch's time at batch 10).
     """
     for step in steps:
-        _timed(step, warmup)
+        timed(step, warmup)
     per_round = max(1, repeat // rounds)
     times = [[] for _ in steps]
     for _ in range(rounds):
         for step, t in zip(steps, times):
             time.sleep(pause)
-            t.extend(_timed(step, per_round))
+            t.extend(timed(step, per_round))
     return [1e3 * statistics.median(t) for t in times]
 
 

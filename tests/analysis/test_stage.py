@@ -83,7 +83,8 @@ def _model_info(name):
 
 @pytest.fixture
 def tiny_run(tmp_path):
-    """(run_dir, cfg): data, every model and its JSON, config.json; nothing analysed."""
+    """(run_dir, cfg): data, every model and its JSON, config.json and the training
+    part of results.json (as `reproduce` leaves them); nothing analysed."""
     cfg, rng = _cfg(), np.random.default_rng(0)
     write_json(tmp_path / "config.json", cfg)
     _write_data(tmp_path, rng)
@@ -91,6 +92,8 @@ def tiny_run(tmp_path):
     for name, model in _models(cfg).items():
         model.save(tmp_path / "models" / f"{name}.npz")
         write_json(tmp_path / "models" / f"{name}.json", _model_info(name))
+    from minirg.pipeline import collect_results
+    write_json(tmp_path / "results.json", collect_results(cfg, tmp_path))
     return tmp_path, cfg
 
 
