@@ -16,7 +16,7 @@ import numpy as np
 
 import minirg
 from . import _npz
-from ._checks import check_spins
+from minirg._checks import check_spins
 
 __all__ = ["save_dataset", "load_dataset", "check_dataset", "make_datasets", "PAPER_SIZES"]
 
@@ -179,7 +179,7 @@ def make_datasets(out_dir, *, L=32, n_critical=PAPER_SIZES["n_critical"],
     -------
     paths : dict name -> Path of the files written
     """
-    from ._checks import check_L, check_beta, check_betas, check_seed
+    from minirg._checks import check_L, check_beta, check_betas, check_seed
     L, seed = check_L(L), check_seed(seed)
     beta_critical = check_beta(beta_critical, "beta_critical")
     lo, hi = (check_beta(b, "wide_range") for b in wide_range)

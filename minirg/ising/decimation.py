@@ -11,7 +11,7 @@ reading).
 
 import numpy as np
 
-from ._checks import check_L, check_seed, check_spins
+from minirg._checks import check_L, check_seed, check_spins
 
 __all__ = ["decimate", "decimation_matrix", "majority"]
 

@@ -16,7 +16,7 @@ results hold to ~1e-12 for L up to several hundred.
 
 import numpy as np
 
-from ._checks import check_L, check_beta
+from minirg._checks import check_L, check_beta
 
 __all__ = ["exact_log_partition", "exact_energy", "exact_specific_heat",
            "onsager_energy"]

@@ -11,7 +11,7 @@ when device="gpu" is asked for.
 import numpy as np
 
 from .._backend import get_namespace, namespace_for, to_numpy
-from ._checks import check_L, check_beta, check_count, check_seed
+from minirg._checks import check_L, check_beta, check_count, check_seed
 from .rg import BETA_C
 from .tuning import measure_tau
 

@@ -16,7 +16,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import _kernels as K
-from ._checks import check_L, check_beta, check_betas, check_count, check_seed
+from minirg._checks import check_L, check_beta, check_betas, check_count, check_seed
 from .rg import BETA_C
 from .tuning import (initial_spins, measure_tau, resolve_algorithm, rng_states,
                      update_table, K_SPACING, K_THERM)
@@ -221,7 +221,7 @@ def evolve(spins, beta, steps, *, algorithm="metropolis", seed=0):
     -------
     (n, L, L) int8 : the lattices after the updates (a new array).
     """
-    from ._checks import check_spins
+    from minirg._checks import check_spins
     s = np.array(check_spins(spins), dtype=np.int8, order="C")
     if s.ndim != 3:
         raise ValueError(f"spins must have shape (n, L, L), got {s.shape}")

@@ -8,7 +8,7 @@ with his automatic window (Madras & Sokal 1988).
 
 import numpy as np
 
-from ._checks import check_spins
+from minirg._checks import check_spins
 
 __all__ = ["energy", "magnetization", "specific_heat", "autocorrelation",
            "tau_int", "mean_error", "jackknife"]

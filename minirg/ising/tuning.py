@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from . import _kernels as K
-from ._checks import check_L, check_beta
+from minirg._checks import check_L, check_beta
 from .observables import tau_int
 from .rg import BETA_C
 

@@ -5,13 +5,12 @@ moved to the model's namespace and cast to the model's float dtype, so only
 one batch at a time exists in float form.
 """
 
-import numbers
 
 import numpy as np
 
 from minirg._backend import get_namespace, is_numpy
 
-__all__ = ["check_data", "check_int", "batch", "batch_slices"]
+__all__ = ["check_data", "batch", "batch_slices"]
 
 
 def _as_array(x, name):
@@ -40,13 +39,6 @@ def check_data(x, name, width):
     if xs.isdtype(x.dtype, "real floating") and not bool(xs.all(xs.isfinite(x))):
         raise ValueError(f"{name} contains NaN or inf; expected finite values")
     return x
-
-
-def check_int(value, name, low):
-    """``value`` as int if it is an integer >= low, else ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name}={value!r}; expected an integer >= {low}")
-    return int(value)
 
 
 def batch(x, idx, xp, dtype):

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from minirg._backend import get_namespace, namespace_for, to_numpy
+from minirg._checks import check_int
 from minirg.nn import _fast
 from minirg.nn.activations import get_activation
 from minirg.nn import losses
@@ -29,12 +30,6 @@ def _resolve_xp(xp, current):
     if isinstance(xp, str):
         return namespace_for(xp)
     return xp
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}={value!r}; expected an integer >= 1")
-    return int(value)
 
 
 class Dense:
@@ -71,7 +66,7 @@ class Dense:
 
     def __init__(self, d_in, d_out, activation="linear", bias=True, l1=0.0,
                  trainable=True, *, seed=0, rng=None, dtype=np.float32):
-        self.d_in, self.d_out = _positive_int(d_in, "d_in"), _positive_int(d_out, "d_out")
+        self.d_in, self.d_out = check_int(d_in, "d_in", 1), check_int(d_out, "d_out", 1)
         self.act = get_activation(activation)
         if not (math.isfinite(l1) and l1 >= 0):
             raise ValueError(f"l1={l1!r}; expected a finite number >= 0")

@@ -4,7 +4,8 @@ import numpy as np
 
 from minirg._backend import get_namespace, to_numpy
 from minirg.nn import checkpoint as ckpt, train
-from minirg.nn._data import batch, batch_slices, check_data, check_int
+from minirg._checks import check_int
+from minirg.nn._data import batch, batch_slices, check_data
 from minirg.nn.layers import Dense
 from minirg.nn.losses import get_loss
 

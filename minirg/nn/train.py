@@ -24,7 +24,8 @@ import os
 import numpy as np
 
 from minirg.nn import checkpoint as ckpt
-from minirg.nn._data import batch, batch_slices, check_int
+from minirg._checks import check_int
+from minirg.nn._data import batch, batch_slices
 from minirg.nn.losses import get_loss
 from minirg.nn.optim import Adam
 

@@ -1,7 +1,8 @@
-"""Input validation shared by the public Ising functions.
+"""Input validation: the one set of checks every public function uses.
 
 Each check raises ValueError naming the argument, the value received and
-what was expected (SPEC section 6), and returns the value normalised.
+what was expected (the contract of SPEC.md section 6, "Bad input and
+faults"), and returns the value normalised.
 """
 
 import numbers
@@ -44,18 +45,21 @@ def check_betas(betas):
     return arr
 
 
+def check_int(value, name, minimum=0):
+    """An integer >= minimum (bools refused), as int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
+    return int(value)
+
+
 def check_count(n, name="n"):
     """A sample count: an integer >= 1."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {n!r}")
-    return int(n)
+    return check_int(n, name, 1)
 
 
-def check_seed(seed):
+def check_seed(seed, name="seed"):
     """A seed: a non-negative integer (so runs are reproducible by number)."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
+    return check_int(seed, name, 0)
 
 
 def check_spins(spins, name="spins", square=True):
