@@ -1,4 +1,4 @@
-"""Model files and training checkpoints as ``.npz`` (``allow_pickle=False``).
+"""Saving and loading: model files and training checkpoints as ``.npz`` (no pickle).
 
 Layout of a model file (``Sequential.save``)::
 
@@ -6,15 +6,19 @@ Layout of a model file (``Sequential.save``)::
     layers.<i>.W      (d_in, d_out)
     layers.<i>.b      (d_out,)             only for layers with a bias
 
-A checkpoint is a model file plus::
+A training checkpoint (``fit(checkpoint=...)``) is a model file plus::
 
-    optimizer.m.<key>, optimizer.v.<key>   Adam moments, key "<layer index>.<W|b>"
-    fit               0-d str array: JSON {"epoch", "optimizer", "fit_config", "history"}
+    optimizer.m.<key>, optimizer.v.<key>   Adam's moments, key "<layer index>.<W|b>"
+    best.layers.<i>.W, best.layers.<i>.b   early stopping's best weights, if any
+    fit               0-d str array: JSON {"epoch", "t", "run", "history", "loss0",
+                      "early_stopping"}
 
-so ``Sequential.load`` reads a checkpoint's model too. Every write goes to a
-temporary file in the target's folder and is renamed over the target
-(``os.replace``), so a crash never leaves a half-written file under the final
-name.
+``run`` holds the fit settings and the data's fingerprint that a resume must
+match; ``loss0`` is the loss before training (the divergence reference). So
+``Sequential.load`` reads a checkpoint's model too. Every write goes to a
+temporary file renamed over the target (``minirg._io.atomic_file``); every read
+checks each entry's declared size against the bytes in the file before
+allocating anything.
 """
 
 import json
@@ -23,13 +27,18 @@ import zipfile
 
 import numpy as np
 
+from minirg._backend import to_numpy
 from minirg._io import atomic_file
+from minirg.nn.layers import Dense
 
-__all__ = ["write_npz_atomic", "read_npz", "json_array", "read_json",
-           "optimizer_arrays", "optimizer_state"]
+__all__ = ["FORMAT", "VERSION", "write_npz_atomic", "read_npz", "json_array", "read_json",
+           "model_config", "model_arrays", "layers_from_arrays", "save_checkpoint",
+           "read_checkpoint"]
 
 FORMAT = "minirg.nn.Sequential"
 VERSION = 1
+_LAYER_KEYS = {"d_in": int, "d_out": int, "activation": str, "bias": bool, "l1": (int, float),
+               "trainable": bool, "dtype": str}
 
 
 def write_npz_atomic(path, arrays):
@@ -38,15 +47,33 @@ def write_npz_atomic(path, arrays):
         np.savez(f, **arrays)
 
 
+def _check_sizes(path):
+    """ValueError if an entry's header declares more bytes than the file holds for it."""
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            with z.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read(f)
+                need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                have = info.file_size - f.tell()
+                if need > have:
+                    raise ValueError(f"entry {info.filename!r} declares shape {shape} of "
+                                     f"{dtype} ({need} bytes) but holds {have} bytes")
+
+
 def read_npz(path):
     """All arrays of the .npz at ``path`` as a dict; ValueError naming the file if unreadable."""
+    name = os.fspath(path)
     try:
-        with np.load(os.fspath(path), allow_pickle=False) as f:
+        _check_sizes(name)
+        with np.load(name, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
     except FileNotFoundError:
-        raise ValueError(f"model file {os.fspath(path)!r} does not exist") from None
+        raise ValueError(f"model file {name!r} does not exist") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"cannot read {os.fspath(path)!r} as a minirg .npz: {e}") from None
+        raise ValueError(f"cannot read {name!r} as a minirg .npz: {e}") from None
 
 
 def json_array(obj):
@@ -55,30 +82,111 @@ def json_array(obj):
 
 
 def read_json(arrays, key, path):
-    """Decode the JSON stored under ``key``; ValueError naming the file if absent or bad."""
+    """Decode the JSON object stored under ``key``; ValueError naming the file if absent or bad."""
     if key not in arrays:
         raise ValueError(f"{os.fspath(path)!r} has no {key!r} entry; not a minirg file "
                          "of the expected kind")
     try:
-        return json.loads(str(arrays[key]))
+        obj = json.loads(str(arrays[key]))
     except json.JSONDecodeError as e:
         raise ValueError(f"{os.fspath(path)!r}: corrupt {key!r} entry ({e})") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"{os.fspath(path)!r}: entry {key!r} is a JSON "
+                         f"{type(obj).__name__}; expected an object")
+    return obj
 
 
-def optimizer_arrays(state):
-    """Flatten Adam's ``state_dict()`` moments to npz entries."""
-    out = {}
-    for moment in ("m", "v"):
-        for key, a in state[moment].items():
-            out[f"optimizer.{moment}.{key}"] = a
+def model_config(layers):
+    """JSON-able architecture of a list of Dense: format, version and each layer's config."""
+    return {"format": FORMAT, "version": VERSION, "layers": [l.config() for l in layers]}
+
+
+def model_arrays(layers, prefix=""):
+    """The model file's entries: ``config`` plus host copies of every W and b."""
+    out = {} if prefix else {"config": json_array(model_config(layers))}
+    for i, layer in enumerate(layers):
+        out[f"{prefix}layers.{i}.W"] = to_numpy(layer.W)
+        if layer.b is not None:
+            out[f"{prefix}layers.{i}.b"] = to_numpy(layer.b)
     return out
 
 
-def optimizer_state(arrays, t):
-    """Inverse of optimizer_arrays: a state dict for ``Adam.load_state_dict``."""
-    state = {"t": t, "m": {}, "v": {}}
+def _layer_config(c, i, path):
+    """Layer ``i``'s config dict, every key present and of the right JSON type."""
+    if not isinstance(c, dict):
+        raise ValueError(f"{path!r}: layer {i} config is {c!r}; expected a JSON object")
+    for key, kind in _LAYER_KEYS.items():
+        if key not in c:
+            raise ValueError(f"{path!r}: layer {i} config has no {key!r}")
+        value = c[key]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise ValueError(f"{path!r}: layer {i} {key}={value!r}; expected "
+                             f"{getattr(kind, '__name__', 'a number')}")
+    if c["dtype"] not in ("float32", "float64"):
+        raise ValueError(f"{path!r}: layer {i} dtype={c['dtype']!r}; expected float32 or float64")
+    return c
+
+
+def _entry(arrays, name, shape, dtype, path):
+    """arrays[name], checked to be ``dtype`` of ``shape``, as a fresh NumPy array."""
+    a = arrays.get(name)
+    if a is None or tuple(a.shape) != shape or a.dtype != np.dtype(dtype):
+        raise ValueError(f"{path!r}: entry {name} is missing or not {dtype} of shape {shape}")
+    return np.array(a)
+
+
+def layers_from_arrays(arrays, path="<arrays>", prefix=""):
+    """The list of NumPy Dense layers stored in ``arrays`` (``model_arrays`` output).
+
+    Every entry is checked (format, key types, shapes, dtypes) before any
+    layer is allocated; ValueError naming the file and the entry otherwise.
+    """
+    path = os.fspath(path)
+    config = read_json(arrays, "config", path)
+    if config.get("format") != FORMAT:
+        raise ValueError(f"{path!r} holds format {config.get('format')!r}; expected {FORMAT!r}")
+    configs = config.get("layers")
+    if not isinstance(configs, list) or not configs:
+        raise ValueError(f"{path!r}: config 'layers' is {configs!r}; expected a non-empty list")
+    weights = []
+    for i, c in enumerate(_layer_config(c, i, path) for i, c in enumerate(configs)):
+        W = _entry(arrays, f"{prefix}layers.{i}.W", (c["d_in"], c["d_out"]), c["dtype"], path)
+        b = (_entry(arrays, f"{prefix}layers.{i}.b", (c["d_out"],), c["dtype"], path)
+             if c["bias"] else None)
+        weights.append((W, b))
+    layers = []
+    for c, (W, b) in zip(configs, weights):
+        kw = {k: c[k] for k in ("activation", "bias", "l1", "trainable", "dtype")}
+        layer = Dense(c["d_in"], c["d_out"], **kw)
+        layer.W, layer.b = W, b
+        layers.append(layer)
+    return layers
+
+
+def save_checkpoint(path, model, optimizer, meta, best=None):
+    """Write model, Adam's moments, ``meta`` (the "fit" JSON) and best weights to ``path``."""
+    arrays = model_arrays(model.layers)
+    state = optimizer.state_dict()
+    for moment in ("m", "v"):
+        for key, a in state[moment].items():
+            arrays[f"optimizer.{moment}.{key}"] = a
+    if best is not None:
+        arrays.update(model_arrays(best, prefix="best."))
+    arrays["fit"] = json_array(dict(meta, t=state["t"]))
+    write_npz_atomic(path, arrays)
+
+
+def read_checkpoint(path):
+    """(layers, Adam state dict, meta, best layers or None) from checkpoint ``path``."""
+    arrays = read_npz(path)
+    meta = read_json(arrays, "fit", path)
+    layers = layers_from_arrays(arrays, path)
+    state = {"t": meta.get("t"), "m": {}, "v": {}}
     for name, a in arrays.items():
         if name.startswith("optimizer."):
             _, moment, key = name.split(".", 2)
             state[moment][key] = a
-    return state
+    best = None
+    if any(k.startswith("best.") for k in arrays):
+        best = layers_from_arrays(arrays, path, prefix="best.")
+    return layers, state, meta, best
