@@ -101,13 +101,19 @@ def model_config(layers):
     return {"format": FORMAT, "version": VERSION, "layers": [l.config() for l in layers]}
 
 
-def model_arrays(layers, prefix=""):
+def model_arrays(layers):
     """The model file's entries: ``config`` plus host copies of every W and b."""
-    out = {} if prefix else {"config": json_array(model_config(layers))}
-    for i, layer in enumerate(layers):
-        out[f"{prefix}layers.{i}.W"] = to_numpy(layer.W)
-        if layer.b is not None:
-            out[f"{prefix}layers.{i}.b"] = to_numpy(layer.b)
+    out = {"config": json_array(model_config(layers))}
+    out.update(_weight_arrays([(l.W, l.b) for l in layers]))
+    return out
+
+
+def _weight_arrays(weights, prefix=""):
+    out = {}
+    for i, (W, b) in enumerate(weights):
+        out[f"{prefix}layers.{i}.W"] = to_numpy(W)
+        if b is not None:
+            out[f"{prefix}layers.{i}.b"] = to_numpy(b)
     return out
 
 
@@ -164,20 +170,21 @@ def layers_from_arrays(arrays, path="<arrays>", prefix=""):
 
 
 def save_checkpoint(path, model, optimizer, meta, best=None):
-    """Write model, Adam's moments, ``meta`` (the "fit" JSON) and best weights to ``path``."""
+    """Write model, Adam's moments, ``meta`` (the "fit" JSON) and ``best`` (a list of
+    (W, b) per layer, or None) to ``path``."""
     arrays = model_arrays(model.layers)
     state = optimizer.state_dict()
     for moment in ("m", "v"):
         for key, a in state[moment].items():
             arrays[f"optimizer.{moment}.{key}"] = a
     if best is not None:
-        arrays.update(model_arrays(best, prefix="best."))
+        arrays.update(_weight_arrays(best, prefix="best."))
     arrays["fit"] = json_array(dict(meta, t=state["t"]))
     write_npz_atomic(path, arrays)
 
 
 def read_checkpoint(path):
-    """(layers, Adam state dict, meta, best layers or None) from checkpoint ``path``."""
+    """(layers, Adam state dict, meta, best (W, b) list or None) from checkpoint ``path``."""
     arrays = read_npz(path)
     meta = read_json(arrays, "fit", path)
     layers = layers_from_arrays(arrays, path)
@@ -188,5 +195,5 @@ def read_checkpoint(path):
             state[moment][key] = a
     best = None
     if any(k.startswith("best.") for k in arrays):
-        best = layers_from_arrays(arrays, path, prefix="best.")
+        best = [(l.W, l.b) for l in layers_from_arrays(arrays, path, prefix="best.")]
     return layers, state, meta, best
