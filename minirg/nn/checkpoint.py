@@ -21,6 +21,7 @@ checks each entry's declared size against the bytes in the file before
 allocating anything.
 """
 
+import hashlib
 import json
 import os
 import zipfile
@@ -29,11 +30,11 @@ import numpy as np
 
 from minirg._backend import to_numpy
 from minirg._io import atomic_file
-from minirg.nn.layers import Dense
+from minirg.nn.layers import Dense, transfer
 
 __all__ = ["FORMAT", "VERSION", "write_npz_atomic", "read_npz", "json_array", "read_json",
            "model_config", "model_arrays", "layers_from_arrays", "save_checkpoint",
-           "read_checkpoint"]
+           "read_checkpoint", "fingerprint", "save_fit", "resume_fit"]
 
 FORMAT = "minirg.nn.Sequential"
 VERSION = 1
@@ -197,3 +198,56 @@ def read_checkpoint(path):
     if any(k.startswith("best.") for k in arrays):
         best = [(l.W, l.b) for l in layers_from_arrays(arrays, path, prefix="best.")]
     return layers, state, meta, best
+
+
+def fingerprint(x, y):
+    """A hex digest of the training data (shapes, dtypes and bytes of x and y)."""
+    h = hashlib.blake2b(digest_size=16)
+    for a in (x,) if y is x else (x, y):
+        a = np.ascontiguousarray(to_numpy(a))
+        h.update(f"{a.shape}{a.dtype.str};".encode())
+        h.update(a.data)
+    return h.hexdigest()
+
+
+def save_fit(path, model, optimizer, run, history, epochs_done, loss0, es):
+    """fit's checkpoint after ``epochs_done`` epochs: ``history`` is History.to_dict(),
+    ``run`` the settings a resume must match, ``es`` an EarlyStopping or None."""
+    meta = {"epoch": epochs_done, "run": run, "history": history, "loss0": loss0,
+            "early_stopping": None if es is None else es.state()}
+    best = None if es is None else es.best_weights
+    save_checkpoint(path, model, optimizer, meta, best)
+
+
+def resume_fit(path, model, optimizer, run, epochs, es):
+    """Load weights, optimizer and early-stopping state from checkpoint ``path``.
+
+    Returns (History.to_dict() output, epochs already done, loss before
+    training). ValueError if it is not a fit checkpoint, or was written for
+    another architecture, other settings or data, or holds more epochs than
+    ``epochs``.
+    """
+    name = os.fspath(path)
+    layers, state, meta, best = read_checkpoint(path)
+    kinds = {"epoch": int, "t": int, "run": dict, "history": dict}
+    bad = [k for k, kind in kinds.items() if not isinstance(meta.get(k), kind)]
+    if bad:
+        raise ValueError(f"checkpoint {name!r}: 'fit' entry lacks a valid {bad[0]!r}; "
+                         "delete it to start over")
+    saved = model_config(layers)
+    if saved != model.config():
+        raise ValueError(f"checkpoint {name!r} holds a different model "
+                         f"({saved['layers']}); expected {model.config()['layers']}")
+    diff = {k: (meta["run"].get(k), v) for k, v in run.items() if meta["run"].get(k) != v}
+    if diff:
+        raise ValueError(f"checkpoint {name!r} was written with other fit settings or "
+                         f"data, (saved, asked): {diff}; delete it or match them")
+    if int(meta["epoch"]) > epochs:
+        raise ValueError(f"checkpoint {name!r} holds {meta['epoch']} epochs but fit was "
+                         f"asked for epochs={epochs}; expected epochs >= {meta['epoch']}")
+    for src, dst in zip(layers, model.layers):
+        transfer(src, dst, freeze=not dst.trainable)
+    optimizer.load_state_dict(state, xp=model.xp)
+    if es is not None:
+        es.load_state(meta["early_stopping"], best)
+    return meta["history"], int(meta["epoch"]), meta.get("loss0")

@@ -17,23 +17,21 @@ counts trainable weights only; subtract ``penalty_frozen`` for that number).
 The ``val_*`` keys exist only when ``validation_split > 0``.
 """
 
-import hashlib
 import math
 import numbers
 import os
 
 import numpy as np
 
-from minirg._backend import get_namespace, to_numpy
+from minirg._backend import get_namespace
 from minirg._checks import check_int
 from minirg.nn import checkpoint as ckpt
 from minirg.nn._data import batch, batch_slices
 from minirg.nn.early_stopping import EarlyStopping
-from minirg.nn.layers import transfer
 from minirg.nn.losses import get_loss
 from minirg.nn.optim import Adam
 
-__all__ = ["fit", "train_step", "split_point", "fingerprint", "History"]
+__all__ = ["fit", "train_step", "split_point", "History"]
 
 
 class History:
@@ -190,11 +188,12 @@ def fit(model, x, y, *, loss, optimizer=None, epochs=1, batch_size=32,
     run = {"loss": getattr(loss, "__name__", repr(loss)), "batch_size": batch_size,
            "validation_split": float(validation_split), "shuffle": bool(shuffle),
            "seed": check_int(seed, "seed", 0), "n_samples": int(x.shape[0]),
-           "optimizer": optimizer.hyperparameters(), "data": fingerprint(x, y),
+           "optimizer": optimizer.hyperparameters(), "data": ckpt.fingerprint(x, y),
            "early_stopping": None if es is None else es.config()}
     history, start, loss0 = History(), 0, None
     if checkpoint is not None and os.path.exists(checkpoint):
-        history, start, loss0 = _resume(checkpoint, model, optimizer, run, epochs, es)
+        history, start, loss0 = ckpt.resume_fit(checkpoint, model, optimizer, run, epochs, es)
+        history = History(**history)
     if es is not None and es.stopped:
         return history
     bar = _progress_bar(progress, start, epochs, desc, position)
@@ -207,7 +206,8 @@ def fit(model, x, y, *, loss, optimizer=None, epochs=1, batch_size=32,
             history.append(epoch, logs)
             stop = es is not None and es.update(epoch, logs, model.layers)
             if checkpoint is not None:
-                _save(checkpoint, model, optimizer, run, history, epoch + 1, loss0, es)
+                ckpt.save_fit(checkpoint, model, optimizer, run, history.to_dict(), epoch + 1,
+                              loss0, es)
             bar.set_postfix({k: f"{logs[k]:.4g}" for k in ("loss", "val_loss") if k in logs})
             bar.update()
             if callback is not None:
@@ -217,16 +217,6 @@ def fit(model, x, y, *, loss, optimizer=None, epochs=1, batch_size=32,
     finally:
         bar.close()
     return history
-
-
-def fingerprint(x, y):
-    """A hex digest of the training data (shapes, dtypes and bytes of x and y)."""
-    h = hashlib.blake2b(digest_size=16)
-    for a in (x,) if y is x else (x, y):
-        a = np.ascontiguousarray(to_numpy(a))
-        h.update(f"{a.shape}{a.dtype.str};".encode())
-        h.update(a.data)
-    return h.hexdigest()
 
 
 def _check_optimizer(optimizer):
@@ -288,38 +278,3 @@ def _first_nonfinite(layers):
             if not bool(xp.all(xp.isfinite(a))):
                 return i
     return None
-
-
-def _save(path, model, optimizer, run, history, epochs_done, loss0, es):
-    meta = {"epoch": epochs_done, "run": run, "history": history.to_dict(), "loss0": loss0,
-            "early_stopping": None if es is None else es.state()}
-    best = None if es is None else es.best_weights
-    ckpt.save_checkpoint(path, model, optimizer, meta, best)
-
-
-def _resume(path, model, optimizer, run, epochs, es):
-    """Load weights, optimizer and early-stopping state from checkpoint ``path``.
-
-    Returns (History, epochs already done, loss before training). ValueError
-    if it was written for another architecture, other settings or data, or
-    holds more epochs than ``epochs``.
-    """
-    name = os.fspath(path)
-    layers, state, meta, best = ckpt.read_checkpoint(path)
-    saved = ckpt.model_config(layers)
-    if saved != model.config():
-        raise ValueError(f"checkpoint {name!r} holds a different model "
-                         f"({saved['layers']}); expected {model.config()['layers']}")
-    diff = {k: (meta["run"].get(k), v) for k, v in run.items() if meta["run"].get(k) != v}
-    if diff:
-        raise ValueError(f"checkpoint {name!r} was written with other fit settings or "
-                         f"data, (saved, asked): {diff}; delete it or match them")
-    if int(meta["epoch"]) > epochs:
-        raise ValueError(f"checkpoint {name!r} holds {meta['epoch']} epochs but fit was "
-                         f"asked for epochs={epochs}; expected epochs >= {meta['epoch']}")
-    for src, dst in zip(layers, model.layers):
-        transfer(src, dst, freeze=not dst.trainable)
-    optimizer.load_state_dict(state, xp=model.xp)
-    if es is not None:
-        es.load_state(meta["early_stopping"], best)
-    return History(**meta["history"]), int(meta["epoch"]), meta.get("loss0")
