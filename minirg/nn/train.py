@@ -254,20 +254,20 @@ def _progress_bar(progress, start, epochs, desc, position):
 def _check_diverged(model, logs, loss0, divergence, when, path):
     """FloatingPointError naming the test that tripped: a non-finite log value,
     non-finite weights, or a loss above ``divergence`` x the loss before training."""
-    bad = [k for k, v in logs.items() if not math.isfinite(v)]
+    bad, hint = [k for k, v in logs.items() if not math.isfinite(v)], ""
     if bad:
         why = f"{bad[0]} became {logs[bad[0]]}"
     elif (i := _first_nonfinite(model.layers)) is not None:
         why = f"the weights of layer {i} are no longer finite"
     elif divergence is not None and loss0 > 0 and logs["loss"] > divergence * loss0:
         why = (f"loss {logs['loss']:.4g} exceeds divergence={divergence:g} x the loss "
-               f"before training ({loss0:.4g}); lower the learning rate, or pass "
-               "divergence=None to turn this test off")
+               f"before training ({loss0:.4g})")
+        hint = "; lower the learning rate (fit's divergence=None turns this test off)"
     else:
         return
     kept = (f"; checkpoint {os.fspath(path)!r} keeps the last good epoch"
             if path is not None and os.path.exists(path) else "")
-    raise FloatingPointError(f"{why} in epoch {when}; training stopped{kept}")
+    raise FloatingPointError(f"{why} in epoch {when}; training stopped{kept}{hint}")
 
 
 def _first_nonfinite(layers):
