@@ -137,12 +137,10 @@ def _train_epoch(stack, xs, ys, loss, orders, batch_size):
     for s in range(0, len(orders[0]), batch_size):
         rows = [o[s:s + batch_size] for o in orders]
         xb, yb = _batches(xs, ys, stack, rows)
-        value, dy = stack.member_losses(loss, stack.forward(xb), yb)
-        pen.append(stack.penalty(trainable=True))
-        stack.backward(dy)
-        stack.adam_step()
+        value, penalty = stack.step(loss, xb, yb)
         sizes.append(len(rows[0]))
         data.append(value)
+        pen.append(penalty)
     # One host transfer per epoch (no per-step device sync).
     data, pen = to_numpy(xp.stack(data)), to_numpy(xp.stack(pen))
     n = len(orders[0])

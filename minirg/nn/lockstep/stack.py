@@ -151,6 +151,17 @@ class Stack:
             if i > self.stop:
                 dy = xp.matmul(dz, xp.matrix_transpose(self.W[i]))
 
+    def step(self, loss, x, y):
+        """One training step of every member on x : (K, n, d_in), y : (K, n, d_out).
+
+        Returns (data losses, trainable penalties) : two (K,) arrays, measured
+        before the update as ``train_step`` does (no host sync)."""
+        value, dy = self.member_losses(loss, self.forward(x), y)
+        penalty = self.penalty(trainable=True)
+        self.backward(dy)
+        self.adam_step()
+        return value, penalty
+
     def adam_step(self):
         """One Adam update of every member (optim.Adam's formulas and operation order)."""
         xp = self.xp
