@@ -86,7 +86,7 @@ def test_each_member_ends_where_its_fit_would(xp, dtype, rtol, atol):
 def test_regression_members_with_their_own_targets_match_fit(xp):
     x = [_spins(25, 7), _spins(25, 8)]
     y = [np.random.default_rng(s).uniform(0.1, 0.6, (25, 1)) for s in (1, 2)]
-    kw = dict(loss="mse", epochs=2, batch_size=4, validation_split=0.2, shuffle=True)
+    kw = dict(loss="mse", epochs=2, batch_size=4, validation_split=0.2, shuffle=False)
     ref = []
     for k in range(2):
         m, o = _regressor(k).to(xp, xp.float64), Adam(0.01)
@@ -146,6 +146,12 @@ def test_checkpoint_from_another_run_is_refused(tmp_path):
     with pytest.raises(ValueError, match="another lockstep run.*models"):
         fit_lockstep([_ae(0), _ae(1, frozen=True)], [x, x], [x, x], loss="hinge", epochs=2,
                      batch_size=8, seeds=[3, 4], checkpoint=path)
+    with pytest.raises(ValueError, match="another lockstep run.*fingerprints differ"):
+        fit_lockstep([_ae(0), _ae(1)], [x, -x], [x, -x], loss="hinge", epochs=2, batch_size=8,
+                     seeds=[3, 4], checkpoint=path)
+    with pytest.raises(ValueError, match="holds 1 epochs, more than epochs=0"):
+        fit_lockstep([_ae(0), _ae(1)], [x, x], [x, x], loss="hinge", epochs=0, batch_size=8,
+                     seeds=[3, 4], checkpoint=path)
     path.write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="cannot read lockstep checkpoint"):
         fit_lockstep([_ae(0)], [x], [x], loss="hinge", epochs=2, batch_size=8, seeds=[3],
@@ -202,6 +208,9 @@ def test_one_object_twice_is_refused():
     m, opt = _ae(0), Adam()
     with pytest.raises(ValueError, match="same model object"):
         fit_lockstep([m, m], [X, X], [X, X], loss="hinge", epochs=1, batch_size=4, seeds=[0, 1])
+    with pytest.raises(TypeError, match=r"optimizers\[1\] is 'adam'; expected a minirg.nn.Adam"):
+        fit_lockstep([_ae(0), _ae(1)], [X, X], [X, X], loss="hinge", epochs=1, batch_size=4,
+                     seeds=[0, 1], optimizers=[opt, "adam"])
     with pytest.raises(ValueError, match="optimizer appears twice"):
         fit_lockstep([_ae(0), _ae(1)], [X, X], [X, X], loss="hinge", epochs=1, batch_size=4,
                      seeds=[0, 1], optimizers=[opt, opt])
@@ -241,3 +250,14 @@ def test_benchmark_rejects_missing_gpu(monkeypatch, capsys):
     monkeypatch.setattr(bench, "namespace_for", no_gpu)
     assert bench.main(["--device", "gpu"]) == 2
     assert "no CUDA device" in capsys.readouterr().out
+
+
+def test_mixed_array_libraries_are_refused():
+    xps = pytest.importorskip("array_api_strict")
+    with pytest.raises(ValueError, match="different array libraries"):
+        fit_lockstep([_ae(0), _ae(1).to(xps)], [X, X], [X, X], loss="hinge", epochs=1,
+                     batch_size=4, seeds=[0, 1])
+    with pytest.raises(ValueError, match=r"xs\[1\] lives in array_api_strict"):
+        xs = [X, xps.asarray(X)]
+        fit_lockstep([_ae(0), _ae(1)], xs, xs, loss="hinge", epochs=1, batch_size=4,
+                     seeds=[0, 1])

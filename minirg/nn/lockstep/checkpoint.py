@@ -8,7 +8,8 @@ Entries::
     lockstep                   0-d str array: JSON {"epoch", "run", "histories"}
 
 ``run`` holds every setting a resume must match (members' configs, seeds,
-optimizer hyperparameters, data size, loss, batching), so a checkpoint from
+optimizer hyperparameters, a fingerprint of each member's data, loss,
+batching), so a checkpoint from
 another run is refused rather than silently continued.
 """
 
@@ -45,18 +46,24 @@ def _read(path):
         raise ValueError(f"cannot read lockstep checkpoint {os.fspath(path)!r}: {e}") from None
 
 
-def resume(path, stack, run):
+def resume(path, stack, run, epochs):
     """Load the state at ``path`` into ``stack``. -> (list of K History, epochs done).
 
-    ValueError if the checkpoint was written for other members or settings."""
+    ValueError if the checkpoint was written for other members, data or
+    settings, or holds more than ``epochs`` epochs."""
     arrays, meta = _read(path)
     saved = meta.get("run", {})
     diff = {k: (saved.get(k), v) for k, v in run.items() if saved.get(k) != v}
     if diff:
-        shown = {k: v for k, v in diff.items() if k != "models"}
+        shown = {k: v for k, v in diff.items() if k not in ("models", "data")}
         if "models" in diff:
             shown["models"] = "other layers, L1 or frozen layers"
+        if "data" in diff:
+            shown["data"] = "other xs or ys (fingerprints differ)"
         raise ValueError(f"checkpoint {os.fspath(path)!r} was written for another lockstep "
                          f"run, (saved, asked): {shown}; delete it or match them")
+    if int(meta["epoch"]) > epochs:
+        raise ValueError(f"checkpoint {os.fspath(path)!r} holds {meta['epoch']} epochs, more "
+                         f"than epochs={epochs}; delete it or ask for at least as many")
     stack.load_state_arrays(arrays, os.fspath(path))
     return [History(**h) for h in meta["histories"]], int(meta["epoch"])

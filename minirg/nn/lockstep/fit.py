@@ -16,12 +16,12 @@ import os
 
 import numpy as np
 
-from minirg._backend import get_namespace, is_numpy, to_numpy
-from minirg._checks import check_int, check_seed
+from minirg._backend import to_numpy
+from minirg._checks import check_int
 from minirg.nn.lockstep import checkpoint as ckpt
+from minirg.nn.lockstep.data import batches, check_members, fingerprint
 from minirg.nn.lockstep.stack import Stack
 from minirg.nn.losses import hinge, mse
-from minirg.nn.optim import Adam
 from minirg.nn.train import History, split_point
 
 __all__ = ["fit_lockstep"]
@@ -45,84 +45,6 @@ def _get_loss(loss):
                      "or a callable (y_pred, y) -> (value, dy_pred)")
 
 
-def _as_list(values, name, K):
-    try:
-        values = list(values)
-    except TypeError:
-        raise TypeError(f"{name} must be a sequence of {K} entries, got "
-                        f"{type(values).__name__}") from None
-    if len(values) != K:
-        raise ValueError(f"{name} has {len(values)} entries for {K} models; expected {K}")
-    return values
-
-
-def _check_data(x, name, width, xp):
-    """x : (n, width), real, finite; a host NumPy array or one in the models' namespace."""
-    if not hasattr(x, "shape"):
-        x = np.asarray(x)
-    xs = get_namespace(x)
-    if not (is_numpy(xs) or xs is xp):
-        raise ValueError(f"{name} lives in {xs.__name__} but the models in {xp.__name__}; "
-                         "expected NumPy or the models' namespace")
-    if not xs.isdtype(x.dtype, ("integral", "real floating")):
-        raise ValueError(f"{name} has dtype {x.dtype}; expected integers or real floats")
-    if x.ndim != 2 or x.shape[1] != width:
-        raise ValueError(f"{name} has shape {tuple(x.shape)}; expected (n, {width})")
-    if x.shape[0] < 1:
-        raise ValueError(f"{name} has no rows; expected at least one sample")
-    if xs.isdtype(x.dtype, "real floating") and not bool(xs.all(xs.isfinite(x))):
-        raise ValueError(f"{name} contains NaN or inf; expected finite values")
-    return x
-
-
-def _check_members(models, xs, ys, seeds, optimizers):
-    """Validated lists (models, xs, ys, seeds, optimizers); ValueError/TypeError naming the entry."""
-    models = list(models)
-    K = len(models)
-    if K == 0:
-        raise ValueError("fit_lockstep got no models; expected at least one")
-    if len({id(m) for m in models}) < K:
-        raise ValueError("the same model object appears twice in models; expected K distinct")
-    xs, ys = _as_list(xs, "xs", K), _as_list(ys, "ys", K)
-    seeds = [check_seed(s, f"seeds[{k}]") for k, s in enumerate(_as_list(seeds, "seeds", K))]
-    optimizers = [Adam() for _ in models] if optimizers is None else \
-        _as_list(optimizers, "optimizers", K)
-    if len({id(o) for o in optimizers}) < K:
-        raise ValueError("an optimizer appears twice in optimizers; each member needs its own")
-    xp = get_namespace(models[0].layers[0].W)
-    for k, (model, x, y) in enumerate(zip(models, xs, ys)):
-        same = y is x
-        xs[k] = x = _check_data(x, f"xs[{k}]", model.layers[0].W.shape[0], xp)
-        ys[k] = x if same else _check_data(y, f"ys[{k}]", model.layers[-1].W.shape[1], xp)
-        if ys[k].shape[0] != x.shape[0]:
-            raise ValueError(f"xs[{k}] has {x.shape[0]} rows but ys[{k}] has {ys[k].shape[0]}")
-        if x.shape[0] != xs[0].shape[0]:
-            raise ValueError(f"xs[{k}] has {x.shape[0]} samples but xs[0] has {xs[0].shape[0]}; "
-                             "lockstep members need equal sample counts (train the others "
-                             "in a separate group)")
-    return models, xs, ys, seeds, optimizers
-
-
-def _gather(data, rows, xp, dtype):
-    """Member k's rows ``rows[k]`` of ``data[k]`` -> (K, len(rows[k]), d) in xp as dtype.
-    Host data is gathered on the host (still int8 for spins), in one index if shared."""
-    if all(is_numpy(get_namespace(a)) for a in data):
-        if all(a is data[0] for a in data):
-            host = data[0][np.stack(rows)]
-        else:
-            host = np.stack([a[r] for a, r in zip(data, rows)])
-        return xp.astype(xp.asarray(host), dtype, copy=False)
-    parts = [xp.take(xp.asarray(a), xp.asarray(r), axis=0) for a, r in zip(data, rows)]
-    return xp.astype(xp.stack(parts), dtype, copy=False)
-
-
-def _batches(xs, ys, stack, rows):
-    xb = _gather(xs, rows, stack.xp, stack.dtype)
-    if all(y is x for x, y in zip(xs, ys)):
-        return xb, xb
-    return xb, _gather(ys, rows, stack.xp, stack.dtype)
-
-
 def _weighted_means(sizes, values, n):
     """fit's epoch mean: w @ per-batch values, w = sizes / n, one column per member."""
     w = np.asarray(sizes, dtype=np.float64) / n
@@ -136,7 +58,7 @@ def _train_epoch(stack, xs, ys, loss, orders, batch_size):
     sizes, data, pen = [], [], []
     for s in range(0, len(orders[0]), batch_size):
         rows = [o[s:s + batch_size] for o in orders]
-        xb, yb = _batches(xs, ys, stack, rows)
+        xb, yb = batches(xs, ys, stack, rows)
         value, penalty = stack.step(loss, xb, yb)
         sizes.append(len(rows[0]))
         data.append(value)
@@ -153,7 +75,7 @@ def _val_data_loss(stack, xs, ys, loss, val_rows, batch_size):
     sizes, values = [], []
     for s in range(0, len(val_rows), batch_size):
         r = val_rows[s:s + batch_size]
-        xb, yb = _batches(xs, ys, stack, [r] * stack.K)
+        xb, yb = batches(xs, ys, stack, [r] * stack.K)
         values.append(stack.member_losses(loss, stack.forward(xb), yb)[0])
         sizes.append(len(r))
     values = to_numpy(xp.stack(values))
@@ -231,7 +153,7 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
         A member's loss became NaN or inf (the checkpoint keeps the last
         good epoch; the models hold the diverged weights).
     """
-    models, xs, ys, seeds, optimizers = _check_members(models, xs, ys, seeds, optimizers)
+    models, xs, ys, seeds, optimizers = check_members(models, xs, ys, seeds, optimizers)
     loss = _get_loss(loss)
     epochs = check_int(epochs, "epochs", 0)
     batch_size = check_int(batch_size, "batch_size", 1)
@@ -245,8 +167,11 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
            "optimizers": [list(h) for h in stack.hyper],
            "models": [m.config() for m in models]}
     histories, start = [History() for _ in models], 0
-    if checkpoint is not None and os.path.exists(checkpoint):
-        histories, start = ckpt.resume(checkpoint, stack, run)
+    if checkpoint is not None:
+        seen = {}
+        run["data"] = [[fingerprint(x, seen), fingerprint(y, seen)] for x, y in zip(xs, ys)]
+        if os.path.exists(checkpoint):
+            histories, start = ckpt.resume(checkpoint, stack, run, epochs)
     bar = _progress_bar(progress, start, epochs, len(models))
     try:
         for epoch in range(start, epochs):
@@ -257,7 +182,8 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
                 history.append(epoch, log)
             if checkpoint is not None:
                 ckpt.save(checkpoint, stack, run, histories, epoch + 1)
-            bar.set_postfix(loss=f"{min(log['loss'] for log in logs):.4g} (best)")
+            losses = [log["loss"] for log in logs]
+            bar.set_postfix(loss=f"{min(losses):.4g}..{max(losses):.4g}")
             bar.update()
     finally:
         bar.close()

@@ -34,7 +34,7 @@ def signature(model):
     """What members of one lockstep stack must share: per layer (d_in, d_out, bias,
     activation) and the weights' dtype. L1 and ``trainable`` may differ."""
     layers = tuple((tuple(l.W.shape), l.b is not None, l.activation) for l in model.layers)
-    return layers, str(model.layers[0].W.dtype)
+    return layers, str(model.layers[0].W.dtype).rsplit(".", 1)[-1]   # 'float32' in any library
 
 
 def same_shape_groups(models, keys=None):
@@ -69,8 +69,12 @@ class Stack:
     """
 
     def __init__(self, models, optimizers):
+        try:
+            self.xp = xp = get_namespace(*[l.W for m in models for l in m.layers])
+        except TypeError:
+            raise ValueError("the models' weights live in different array libraries; "
+                             "move every member to one (model.to)") from None
         _check_same_shape(models)
-        self.xp = xp = get_namespace(*[l.W for m in models for l in m.layers])
         self.K, self.dtype = len(models), models[0].layers[0].W.dtype
         self.np_dtype = np.float64 if self.dtype == xp.float64 else np.float32
         layers = [m.layers for m in models]           # layers[k][i]
