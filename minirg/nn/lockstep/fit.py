@@ -18,7 +18,7 @@ import numpy as np
 
 from minirg._backend import to_numpy
 from minirg._checks import check_int
-from minirg.nn.lockstep import checkpoint as ckpt
+from minirg.nn.lockstep.checkpoint import resume, save
 from minirg.nn.lockstep.data import batches, check_members, fingerprint
 from minirg.nn.lockstep.stack import Stack
 from minirg.nn.losses import hinge, mse
@@ -171,7 +171,7 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
         seen = {}
         run["data"] = [[fingerprint(x, seen), fingerprint(y, seen)] for x, y in zip(xs, ys)]
         if os.path.exists(checkpoint):
-            histories, start = ckpt.resume(checkpoint, stack, run, epochs)
+            histories, start = resume(checkpoint, stack, run, epochs)
     bar = _progress_bar(progress, start, epochs, len(models))
     try:
         for epoch in range(start, epochs):
@@ -181,7 +181,7 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
             for history, log in zip(histories, logs):
                 history.append(epoch, log)
             if checkpoint is not None:
-                ckpt.save(checkpoint, stack, run, histories, epoch + 1)
+                save(checkpoint, stack, run, histories, epoch + 1)
             losses = [log["loss"] for log in logs]
             bar.set_postfix(loss=f"{min(losses):.4g}..{max(losses):.4g}")
             bar.update()
