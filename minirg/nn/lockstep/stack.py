@@ -146,7 +146,7 @@ class Stack:
             if self.trainable[:, i].any():
                 dW = xp.matmul(xp.matrix_transpose(self._h[i]), dz)
                 if self.l1[:, i].any():
-                    dW = dW + self._l1[i] * xp.sign(self.W[i])
+                    dW += self._l1[i] * xp.sign(self.W[i])   # dW is fresh: in place is safe
                 db = None if self.b[i] is None else xp.sum(dz, axis=1, keepdims=True)
                 if not self.trainable[:, i].all():
                     dW = xp.where(self._mask[i], dW, 0.0)
