@@ -98,6 +98,18 @@ def test_regression_members_with_their_own_targets_match_fit(xp):
         _assert_member_matches(r, got, 1e-12, 1e-14)
 
 
+def test_data_in_the_models_namespace_gives_the_same_bits(xp):
+    x, x2 = _spins(20, 0), _spins(20, 5)
+    runs = []
+    for data in ([x, x], [xp.asarray(x), xp.asarray(x2)], [x, x2]):
+        models = [_ae(k).to(xp, xp.float64) for k in range(2)]
+        fit_lockstep(models, data, data, loss="hinge", epochs=1, batch_size=6, seeds=[1, 2])
+        runs.append([to_numpy(l.W) for m in models for l in m.layers])
+    for a, b in zip(runs[1], runs[2]):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(runs[0][-1], runs[1][-1])      # member 1's data mattered
+
+
 def test_shared_data_and_copies_give_the_same_bits():
     x = _spins(20, 0)
     runs = []
