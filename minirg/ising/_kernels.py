@@ -151,7 +151,7 @@ def _wolff_flip(flat, L, p_thr, x, stack):
 
 @njit(cache=True)
 def _update(s, algo, thr, x, stack):
-    """One update of kind algo on s (L, L); returns (RNG state, sites touched)."""
+    """One step of chain.rule(algo, thr) on s (L, L); returns (RNG state, sites touched)."""
     L = s.shape[0]
     if algo == 0:
         return _local_sweep(s, thr, x), L * L
