@@ -70,6 +70,9 @@ def local_sweep(spins, p, u):
     of a site have the other colour, so the sites of one colour are updated
     independently of each other: any order within a colour gives the same
     lattice. Returns spins.
+
+    Fast version: `_kernels._local_sweep`, equal to this on the same uniforms
+    (tests/ising/test_kernels.py).
     """
     L = spins.shape[0]
     for colour in (0, 1):
@@ -114,6 +117,9 @@ def wolff_flip(spins, p_add, site, bond_uniforms):
 
     A site is flipped when it joins, so "not in the cluster yet" is simply
     "still has the seed's sign". The stack is last-in, first-out.
+
+    Fast version: `_kernels._wolff_flip`, equal to this on the same uniforms
+    (tests/ising/test_kernels.py).
     """
     L = spins.shape[0]
     i, j = site
