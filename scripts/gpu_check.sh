@@ -15,7 +15,7 @@ timeout 90 python3 -m minirg bench nn --device gpu 2>&1 | tee "$out/bench_nn_gpu
 timeout 60 python3 -m pytest -q -p no:cacheprovider -k cupy tests/nn/test_lockstep.py 2>&1 \
     | tee "$out/lockstep_tests_gpu.txt"
 for K in 4 16; do
-    timeout 150 python3 scripts/bench_lockstep.py --device gpu --K "$K" --steps 200 --block 20 \
+    timeout 100 python3 scripts/bench_lockstep.py --device gpu --K "$K" --steps 100 --block 10 \
         2>&1 | tee -a "$out/bench_lockstep_gpu.txt"
 done
 timeout 60 python3 -m minirg bench ising --gpu 2>&1 | tee "$out/bench_ising_gpu.txt"
