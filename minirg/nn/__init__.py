@@ -6,7 +6,8 @@ arrays (Glorot-uniform from a seeded NumPy Generator) and move with
 
 Read in this order: activations, layers, losses, optim, model, train
 (the reference); checkpoint (saving and loading); accel (the one seam to
-the numba and CUDA kernels of the optimizer step).
+the numba and CUDA kernels of the optimizer step); lockstep (many small
+models trained as one batched stack).
 """
 
 from minirg.nn.activations import ReLU, Tanh, Linear
@@ -19,3 +20,5 @@ from minirg.nn.train import History, fit, train_step
 
 __all__ = ["Dense", "Linear", "Tanh", "ReLU", "transfer", "hinge", "mse", "l1_penalty",
            "Adam", "Sequential", "History", "fit", "train_step", "EarlyStopping"]
+from minirg.nn.lockstep import fit_lockstep  # noqa: E402  (one-line export, issue 11)
+__all__ += ["fit_lockstep"]
