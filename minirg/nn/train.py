@@ -15,6 +15,12 @@ The headline counts every kernel's penalty, frozen ones too: tf.keras 2 (the
 paper's era) summed all layers' regularisation losses into ``loss`` (Keras 3
 counts trainable weights only; subtract ``penalty_frozen`` for that number).
 The ``val_*`` keys exist only when ``validation_split > 0``.
+
+fit stops early in two ways, both saying why: divergence (a NaN/inf loss
+or weight, or a loss ``divergence`` times the loss before training), which
+raises FloatingPointError and leaves the last good checkpoint on disk; and,
+if asked, Keras's EarlyStopping (minirg.nn.early_stopping), which returns
+the shorter History.
 """
 
 import math
