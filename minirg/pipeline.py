@@ -5,12 +5,16 @@ A run directory holds everything a run makes::
     DIR/config.json              the resolved configuration (a rerun must match it)
     DIR/data/*.npz               critical, wide, wide_test, grid datasets
     DIR/models/NAME.npz          a finished model (minirg.nn save format)
-    DIR/models/NAME.json         its losses, history and wall time (the "done" marker)
+    DIR/models/NAME.json         its losses, history and wall time (with a loadable
+                                 NAME.npz, the "done" marker)
     DIR/models/NAME.ckpt.npz     checkpoint of a training in progress
     DIR/results.json, DIR/REPORT.md, DIR/figures/, DIR/analysis/
 
 A stage whose outputs exist is skipped; an interrupted training resumes from
 its checkpoint and ends with the numbers an uninterrupted one would give.
+Model names and what each is trained on come from `minirg.zoo.MODELS`.
+Every JSON file is strict JSON: a NaN or infinity is written as null, and
+REPORT.md's notes list the keys where that happened.
 """
 
 import platform
@@ -70,10 +74,12 @@ def _run_dir(cfg, out):
     saved = out / "config.json"
     if saved.exists() and _has_outputs(out):
         old, new = _flat_keys(read_json(saved)), _flat_keys(cfg)
-        diff = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
-        if [k for k in diff if k not in SPEED_KEYS]:
-            shown = ", ".join(f"{k} ({old.get(k)!r} there, {new.get(k)!r} now)"
-                              for k in diff if k not in SPEED_KEYS)
+        # keys no longer in the configuration (e.g. train.init) are dropped, not compared
+        diff = [k for k in sorted(set(old) | set(new)) if k in new and old.get(k) != new[k]]
+        diff += [k for k in old if k not in new]
+        blocking = [k for k in diff if k in new and k not in SPEED_KEYS]
+        if blocking:
+            shown = ", ".join(f"{k} ({old.get(k)!r} there, {new[k]!r} now)" for k in blocking)
             raise ValueError(f"run directory {str(out)!r} was made with another configuration "
                              f"(differs in {shown}); choose a new --out or delete it")
         if not diff:

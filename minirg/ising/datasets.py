@@ -1,9 +1,11 @@
 """Lattice datasets: one .npz file per set, with its JSON metadata inside.
 
-A file holds int8 arrays (``spins`` (n, L, L) of +-1, and e.g. ``beta`` (n,),
-``dec1`` (n, L, L/2), ``dec2`` (n, L/2, L/2)) plus an entry ``meta``: a JSON
-string with L, beta, algorithm, seed, thermalisation, spacing, measured
-tau_int, minirg version and a sha256 checksum of every array. Files are
+A file holds int8 arrays (``spins`` (n, L, L) of +-1, ``dec1`` (n, L, L/2),
+``dec2`` (n, L/2, L/2)) and float ``beta`` (n,) labels, as `KINDS` says per
+set, plus an entry ``meta``: a JSON string with L, beta, algorithm, seed,
+thermalisation, spacing, measured tau_int, minirg version, a sha256 checksum
+of every array and ``spec``, the configuration that made the file (see
+`dataset_specs`; a run refuses a file made by another). Files are
 written to a temporary name in the same folder and renamed into place, so a
 final name never holds a partial file; zip entries carry a fixed timestamp,
 so the same seed gives byte-identical files.
@@ -253,16 +255,26 @@ def dataset_specs(*, L=32, n_critical=PAPER_SIZES["n_critical"],
                       wide_range, grid_betas, seed, algorithm)[-1]
 
 
+def _legacy_spec(meta):
+    """The spec of a file from before specs were recorded, rebuilt from its metadata.
+
+    Such files were all sampled with algorithm "auto" (nothing else was possible).
+    """
+    keys = ("L", "seed", "n", "beta", "beta_range", "grid_betas", "n_per_beta")
+    return {"kind": meta.get("name"), "algorithm": "auto",
+            **{k: meta[k] for k in keys if k in meta}}
+
+
 def check_spec(path, spec):
     """ValueError (one line naming the file) unless the dataset at path was made by ``spec``.
 
     Only the metadata is read.
     """
     meta = read_npz(path, docs=("meta",), only=())[1]["meta"]
-    saved = meta.get("spec") if isinstance(meta, dict) else None
-    if saved is None:
-        raise ValueError(f"dataset {str(path)!r} records no configuration (made by another "
-                         "minirg version?); delete it or choose another --out")
+    if not isinstance(meta, dict):
+        raise ValueError(f"{str(path)!r}: metadata must be a JSON object, got "
+                         f"{type(meta).__name__}")
+    saved = meta.get("spec") or _legacy_spec(meta)
     spec = to_json(spec)[0]
     diff = [k for k in spec if saved.get(k) != spec[k]]
     if diff:
