@@ -155,7 +155,7 @@ def validate(cfg):
     _choice("data.algorithm", cfg["data"]["algorithm"], ALGORITHMS)
     _choice("analysis.beta_net_input", cfg["analysis"]["beta_net_input"], ("sign", "raw"))
     positive = [("data", k) for k in ("n_critical", "n_wide", "n_wide_test", "n_grid")]
-    positive += [("train", "batch_size"), ("train", "workers")]
+    positive += [("train", "batch_size"), ("train", "workers"), ("analysis", "n_recon")]
     for section, key in positive:
         if cfg[section][key] < 1:
             raise ValueError(f"{section}.{key} = {cfg[section][key]}: expected >= 1")

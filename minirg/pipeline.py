@@ -115,6 +115,7 @@ def write_datasets(cfg, folder, progress=True):
     `reproduce` through `make_data`.
     """
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)        # fail now, not after the sampling
     remove_stale_temps(folder)
     paths = {name: folder / f"{name}.npz" for name in DATASETS}
     args = _dataset_args(cfg)
@@ -311,6 +312,8 @@ def analyse(run_dir, progress=True, started=None):
         raise FileNotFoundError(f"{str(run_dir)!r} is not a minirg run directory "
                                 "(no config.json); run `minirg reproduce` first")
     cfg = read_json(run_dir / "config.json")
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("train"), dict):
+        raise ValueError(f"{str(run_dir / 'config.json')!r} is not a minirg configuration")
     results = collect_results(cfg, run_dir)
     t0 = time.perf_counter()
     parts, figures = run_analysis(run_dir, cfg, progress=progress, results=results)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import minirg
-from minirg._checks import check_spins
+from minirg._checks import check_int, check_spins
 from minirg._io import read_npz, sha256, to_json, write_npz
 
 __all__ = ["save_dataset", "load_dataset", "check_dataset", "make_datasets", "dataset_specs",
@@ -93,6 +93,8 @@ def load_dataset(path, kind=None):
     """
     path = Path(path)
     if not path.is_file():
+        if path.exists():
+            raise ValueError(f"dataset file {str(path)!r} is not a file")
         raise FileNotFoundError(f"dataset file {str(path)!r} does not exist")
     data, docs = read_npz(path, docs=("meta",))
     meta = docs["meta"]
@@ -192,10 +194,7 @@ def _run_meta(info, **extra):
 
 def _check_counts(counts):
     """Set sizes: integers >= 0 (0 skips the set)."""
-    for name, count in counts.items():
-        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
-            raise ValueError(f"n_{name} must be an integer >= 0, got {count!r}")
-    return {name: int(count) for name, count in counts.items()}
+    return {name: check_int(count, f"n_{name}", 0) for name, count in counts.items()}
 
 
 def _critical_set(path, L, beta, n, seed, base, progress, algorithm):
