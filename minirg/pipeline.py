@@ -141,7 +141,7 @@ def _load_model(out, name):
     path = Path(out) / "models" / f"{name}.npz"
     if not path.exists():
         raise FileNotFoundError(f"model {name!r} is not trained yet ({str(path)!r} is missing)")
-    return Sequential.load(path)
+    return Sequential.load(str(path))       # str: messages show the path, not PosixPath(...)
 
 
 def _build(cfg, out, name):
@@ -169,7 +169,7 @@ def _is_done(out, name):
     models = Path(out) / "models"
     try:
         info = read_json(models / f"{name}.json")
-        Sequential.load(models / f"{name}.npz")
+        Sequential.load(str(models / f"{name}.npz"))
     except (OSError, ValueError):
         return False
     return isinstance(info, dict) and "losses" in info
@@ -187,7 +187,7 @@ def _train_job(cfg, out, progress, name):
         hist = model.fit(x, y, loss=loss, optimizer=Adam(lr=t["lr"]), epochs=epochs,
                          batch_size=t["batch_size"], validation_split=t["validation_split"],
                          shuffle=True, seed=stage_seed(cfg["seed"], name + "/shuffle"),
-                         checkpoint=models / f"{name}.ckpt.npz",
+                         checkpoint=str(models / f"{name}.ckpt.npz"),
                          progress=progress, desc=name, position=worker_slot())
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     info = {"name": name, "epochs": epochs, "losses": _final_losses(model, x, y, loss, t, history),
