@@ -16,20 +16,19 @@ A training checkpoint (``fit(checkpoint=...)``) is a model file plus::
 ``run`` holds the fit settings and the data's fingerprint that a resume must
 match; ``loss0`` is the loss before training (the divergence reference). So
 ``Sequential.load`` reads a checkpoint's model too. Every write goes to a
-temporary file renamed over the target (``minirg._io.atomic_file``); every read
-checks each entry's declared size against the bytes in the file before
-allocating anything.
+temporary file renamed over the target, and every read checks each entry's
+declared size against the bytes in the file before allocating anything
+(both by ``minirg._io``).
 """
 
 import hashlib
 import json
 import os
-import zipfile
 
 import numpy as np
 
+from minirg import _io
 from minirg._backend import to_numpy
-from minirg._io import atomic_file
 from minirg.nn.layers import Dense, transfer
 
 __all__ = ["FORMAT", "VERSION", "write_npz_atomic", "read_npz", "json_array", "read_json",
@@ -43,43 +42,25 @@ _LAYER_KEYS = {"d_in": int, "d_out": int, "activation": str, "bias": bool, "l1":
 
 
 def write_npz_atomic(path, arrays):
-    """Write ``arrays`` (name -> ndarray) to ``path`` via temp file + os.replace."""
-    with atomic_file(path) as f:
-        np.savez(f, **arrays)
-
-
-def _check_sizes(path):
-    """ValueError if an entry's header declares more bytes than the file holds for it."""
-    with zipfile.ZipFile(path) as z:
-        for info in z.infolist():
-            with z.open(info) as f:
-                version = np.lib.format.read_magic(f)
-                read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                        else np.lib.format.read_array_header_2_0)
-                shape, _, dtype = read(f)
-                need = int(np.prod(shape, dtype=object)) * dtype.itemsize
-                have = info.file_size - f.tell()
-                if need > have:
-                    raise ValueError(f"entry {info.filename!r} declares shape {shape} of "
-                                     f"{dtype} ({need} bytes) but holds {have} bytes")
+    """Write ``arrays`` (name -> ndarray) to ``path`` atomically (``minirg._io.write_npz``)."""
+    _io.write_npz(path, arrays)
 
 
 def read_npz(path):
-    """All arrays of the .npz at ``path`` as a dict; ValueError naming the file if unreadable."""
+    """All arrays of the .npz at ``path`` as a dict, every entry's header checked against
+    its stored bytes before anything is loaded; ValueError naming the file otherwise."""
     name = os.fspath(path)
     try:
-        _check_sizes(name)
-        with np.load(name, allow_pickle=False) as f:
-            return {k: f[k] for k in f.files}
+        return _io.read_npz(name)[0]
     except FileNotFoundError:
         raise ValueError(f"model file {name!r} does not exist") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+    except ValueError as e:
         raise ValueError(f"cannot read {name!r} as a minirg .npz: {e}") from None
 
 
 def json_array(obj):
-    """``obj`` as JSON inside a 0-d unicode array (storable without pickle)."""
-    return np.array(json.dumps(obj))
+    """``obj`` as strict JSON (NaN/inf as null) inside a 0-d unicode array (no pickle)."""
+    return np.array(_io.dumps(obj))
 
 
 def read_json(arrays, key, path):
