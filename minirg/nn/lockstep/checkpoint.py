@@ -10,16 +10,14 @@ Entries::
 ``run`` holds every setting a resume must match (members' configs, seeds,
 optimizer hyperparameters, a fingerprint of each member's data, loss,
 batching), so a checkpoint from
-another run is refused rather than silently continued.
+another run is refused rather than silently continued. Reads and writes go
+through ``minirg.nn.checkpoint`` (atomic, header-checked ``.npz``, strict
+JSON), as ``fit``'s checkpoints do.
 """
 
-import json
 import os
-import zipfile
 
-import numpy as np
-
-from minirg._io import atomic_file
+from minirg.nn import checkpoint as ckpt
 from minirg.nn.train import History
 
 __all__ = ["save", "resume"]
@@ -29,21 +27,19 @@ def save(path, stack, run, histories, epochs_done):
     """Write the stack's state, the run settings and the histories to ``path``."""
     arrays = stack.state_arrays()
     meta = {"epoch": epochs_done, "run": run, "histories": [h.to_dict() for h in histories]}
-    arrays["lockstep"] = np.array(json.dumps(meta))
-    with atomic_file(path) as f:
-        np.savez(f, **arrays)
+    arrays["lockstep"] = ckpt.json_array(meta)
+    ckpt.write_npz_atomic(path, arrays)
 
 
 def _read(path):
     try:
-        with np.load(os.fspath(path), allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
-        return arrays, json.loads(str(arrays["lockstep"]))
-    except KeyError:
-        raise ValueError(f"{os.fspath(path)!r} is not a lockstep checkpoint "
-                         "(no 'lockstep' entry)") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        arrays = ckpt.read_npz(path)
+    except ValueError as e:
         raise ValueError(f"cannot read lockstep checkpoint {os.fspath(path)!r}: {e}") from None
+    if "lockstep" not in arrays:
+        raise ValueError(f"{os.fspath(path)!r} is not a lockstep checkpoint "
+                         "(no 'lockstep' entry)")
+    return arrays, ckpt.read_json(arrays, "lockstep", path)
 
 
 def resume(path, stack, run, epochs):

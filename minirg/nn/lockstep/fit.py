@@ -19,7 +19,7 @@ import numpy as np
 from minirg._backend import to_numpy
 from minirg._checks import check_int
 from minirg.nn.lockstep.checkpoint import resume, save
-from minirg.nn.lockstep.data import batches, check_members, fingerprint
+from minirg.nn.lockstep.data import batches, check_members, fingerprints
 from minirg.nn.lockstep.stack import Stack
 from minirg.nn.losses import hinge, mse
 from minirg.nn.train import History, split_point
@@ -176,8 +176,7 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
            "models": [m.config() for m in models]}
     histories, start = [History() for _ in models], 0
     if checkpoint is not None:
-        seen = {}
-        run["data"] = [[fingerprint(x, seen), fingerprint(y, seen)] for x, y in zip(xs, ys)]
+        run["data"] = fingerprints(xs, ys)
         if os.path.exists(checkpoint):
             histories, start = resume(checkpoint, stack, run, epochs)
     bar = _progress_bar(progress, start, epochs, len(models))
