@@ -27,9 +27,10 @@ import numpy as np
 from minirg import __version__, zoo
 from minirg._backend import namespace_for
 from minirg._io import read_json, remove_stale_temps, to_json, write_json
-from minirg.config import stage_seed
+from minirg.config import lockstep_on, stage_seed
 from minirg.ising.datasets import check_spec, dataset_specs, load_dataset, make_datasets
 from minirg.nn import Adam, Sequential
+from minirg.nn.lockstep import fit_lockstep, signature
 from minirg.nn.train import split_point
 from minirg.scheduler import run_jobs, worker_slot
 
@@ -41,7 +42,7 @@ MODEL_NAMES = tuple(zoo.MODELS)
 _LONGEST = ("model1", "ae_wr", "model2", "beta_net")
 _ORDER = _LONGEST + tuple(n for n in MODEL_NAMES if n not in _LONGEST)
 # Keys that change only how fast a run goes: a run may resume with other values.
-SPEED_KEYS = ("device", "train.workers")
+SPEED_KEYS = ("device", "train.workers", "train.lockstep")
 
 
 def _flat_keys(cfg, where=""):
@@ -190,15 +191,22 @@ def _train_job(cfg, out, progress, name):
                          checkpoint=str(models / f"{name}.ckpt.npz"),
                          progress=progress, desc=name, position=worker_slot())
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
-    info = {"name": name, "epochs": epochs, "losses": _final_losses(model, x, y, loss, t, history),
-            "history": history}
-    if name == "beta_net":
-        info["test_mse"] = _test_mse(model, out, t["batch_size"])
+    info = _metrics(cfg, out, name, model, x, y, loss, epochs, history)
     model.save(models / f"{name}.npz")
     info["seconds"] = time.perf_counter() - t0
     write_json(models / f"{name}.json", info)
     (models / f"{name}.ckpt.npz").unlink(missing_ok=True)
     return info["losses"]
+
+
+def _metrics(cfg, out, name, model, x, y, loss, epochs, history):
+    """NAME.json's content for a trained model, but its wall time."""
+    t = cfg["train"]
+    info = {"name": name, "epochs": epochs, "losses": _final_losses(model, x, y, loss, t, history),
+            "history": history}
+    if name == "beta_net":
+        info["test_mse"] = _test_mse(model, out, t["batch_size"])
+    return info
 
 
 def _test_mse(model, out, batch_size):
@@ -238,6 +246,79 @@ def _final_losses(model, x, y, loss, t, history):
     return parts
 
 
+def _lockstep_key(cfg, name):
+    """What members of one lockstep group share: layer shapes (``signature``), data
+    size, epochs and loss; None for a model that does not train."""
+    spec = zoo.MODELS[name]
+    epochs = cfg["train"][spec.epochs] if spec.epochs else 0
+    if epochs == 0:
+        return None
+    L, l1 = cfg["L"], cfg["train"]["l1"]
+    parents = [zoo.build(d, L, l1, 0).layers[0] for d in spec.depends]   # shapes only
+    return (signature(zoo.build(name, L, l1, 0, parents)), cfg["data"][f"n_{spec.dataset}"],
+            epochs, spec.loss)
+
+
+def _units(cfg, names):
+    """(units, deps): the training jobs for ``names``, dependencies respected.
+
+    A unit is one model name, or, with lockstep on (`config.lockstep_on`),
+    "a+b+..." for same-shaped models with equal data size and epochs, trained
+    together by `_train_group` (placed where its first member stands in
+    ``names``, and waiting for every member's dependencies).
+    """
+    groups = {}
+    for name in names:
+        key = _lockstep_key(cfg, name) if lockstep_on(cfg) else None
+        groups.setdefault(name if key is None else key, []).append(name)
+    unit_of = {n: "+".join(members) for members in groups.values() for n in members}
+    units = list(dict.fromkeys(unit_of[n] for n in names))
+    deps = {u: sorted({unit_of[d] for n in u.split("+") for d in zoo.DEPENDS.get(n, ())
+                       if d in unit_of} - {u}) for u in units}
+    return units, deps
+
+
+def _train_unit(cfg, out, progress, unit, *after):
+    """One job of `_units`: a single model (`_train_job`) or a lockstep group."""
+    names = unit.split("+")
+    if len(names) == 1:
+        return _train_job(cfg, out, progress, names[0])
+    return _train_group(cfg, out, progress, names)
+
+
+def _train_group(cfg, out, progress, names):
+    """Train same-shaped models ``names`` at once (``fit_lockstep``); save each as `_train_job`.
+
+    Member k gets what its own `_train_job` would give it (the same seeds,
+    optimizer and settings; bit-identical on NumPy). One checkpoint,
+    DIR/models/lockstep-<a+b+...>.ckpt.npz, holds the group's progress; it
+    is removed once every member's files are written. Each NAME.json's
+    ``seconds`` is the group's wall time, and ``lockstep`` lists the group.
+    """
+    t0 = time.perf_counter()
+    models, t = Path(out) / "models", cfg["train"]
+    built = [_build(cfg, out, name) for name in names]
+    nets = [_to_device(model, cfg["device"]) for model, *_ in built]
+    (epochs,), (loss,) = {b[4] for b in built}, {b[3] for b in built}    # equal by `_units`
+    path = models / f"lockstep-{'+'.join(names)}.ckpt.npz"
+    hists = fit_lockstep(nets, [b[1] for b in built], [b[2] for b in built], loss=loss,
+                         epochs=epochs, batch_size=t["batch_size"],
+                         validation_split=t["validation_split"], shuffle=True,
+                         seeds=[stage_seed(cfg["seed"], n + "/shuffle") for n in names],
+                         optimizers=[Adam(lr=t["lr"]) for _ in names], checkpoint=str(path),
+                         progress=progress)
+    infos = []
+    for name, net, (_, x, y, _, _), hist in zip(names, nets, built, hists):
+        history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+        infos.append(_metrics(cfg, out, name, net, x, y, loss, epochs, history))
+        net.save(models / f"{name}.npz")
+    seconds = time.perf_counter() - t0
+    for name, info in zip(names, infos):     # the markers last, all together
+        write_json(models / f"{name}.json", dict(info, seconds=seconds, lockstep=names))
+    path.unlink(missing_ok=True)
+    return {name: info["losses"] for name, info in zip(names, infos)}
+
+
 def train(cfg, out, name, progress=True):
     """Train one model of the zoo (and whatever it is built from); returns its losses."""
     if name not in zoo.MODELS:
@@ -250,8 +331,8 @@ def train(cfg, out, name, progress=True):
 
 
 def _train_all(cfg, out, names, progress, workers):
-    deps = {n: [d for d in zoo.DEPENDS.get(n, ()) if d in names] for n in names}
-    run_jobs(names, deps, _train_job, args=(cfg, str(out), progress), workers=workers)
+    units, deps = _units(cfg, names)
+    run_jobs(units, deps, _train_unit, args=(cfg, str(out), progress), workers=workers)
 
 
 def collect_results(cfg, out):
