@@ -301,12 +301,16 @@ def _train_group(cfg, out, progress, names):
     nets = [_to_device(model, cfg["device"]) for model, *_ in built]
     (epochs,), (loss,) = {b[4] for b in built}, {b[3] for b in built}    # equal by `_units`
     path = models / f"lockstep-{'+'.join(names)}.ckpt.npz"
-    hists = fit_lockstep(nets, [b[1] for b in built], [b[2] for b in built], loss=loss,
-                         epochs=epochs, batch_size=t["batch_size"],
-                         validation_split=t["validation_split"], shuffle=True,
-                         seeds=[stage_seed(cfg["seed"], n + "/shuffle") for n in names],
-                         optimizers=[Adam(lr=t["lr"]) for _ in names], checkpoint=str(path),
-                         progress=progress)
+    try:
+        hists = fit_lockstep(nets, [b[1] for b in built], [b[2] for b in built], loss=loss,
+                             epochs=epochs, batch_size=t["batch_size"],
+                             validation_split=t["validation_split"], shuffle=True,
+                             seeds=[stage_seed(cfg["seed"], n + "/shuffle") for n in names],
+                             optimizers=[Adam(lr=t["lr"]) for _ in names],
+                             checkpoint=str(path), progress=progress)
+    except FloatingPointError as e:         # "member k" -> the model's name
+        members = ", ".join(f"{k} = {n}" for k, n in enumerate(names))
+        raise FloatingPointError(f"lockstep group (member {members}): {e}") from None
     infos = []
     for name, net, (_, x, y, _, _), hist in zip(names, nets, built, hists):
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}

@@ -5,7 +5,7 @@ Entries::
     param.<i>.<W|b>            (K, ...) stacked weights
     adam.<m|v>.<i>.<W|b>       (K, ...) stacked Adam moments (zero where a member is frozen)
     t                          (K,) int64 Adam step counts
-    lockstep                   0-d str array: JSON {"epoch", "run", "histories"}
+    lockstep                   0-d str array: JSON {"epoch", "run", "histories", "loss0"}
 
 ``run`` holds every setting a resume must match (members' configs, seeds,
 optimizer hyperparameters, a fingerprint of each member's data, loss,
@@ -23,10 +23,12 @@ from minirg.nn.train import History
 __all__ = ["save", "resume"]
 
 
-def save(path, stack, run, histories, epochs_done):
-    """Write the stack's state, the run settings and the histories to ``path``."""
+def save(path, stack, run, histories, epochs_done, loss0):
+    """Write the stack's state, the run settings, the histories and each member's loss
+    before training (the divergence reference) to ``path``."""
     arrays = stack.state_arrays()
-    meta = {"epoch": epochs_done, "run": run, "histories": [h.to_dict() for h in histories]}
+    meta = {"epoch": epochs_done, "run": run, "histories": [h.to_dict() for h in histories],
+            "loss0": loss0}
     arrays["lockstep"] = ckpt.json_array(meta)
     ckpt.write_npz_atomic(path, arrays)
 
@@ -43,7 +45,8 @@ def _read(path):
 
 
 def resume(path, stack, run, epochs):
-    """Load the state at ``path`` into ``stack``. -> (list of K History, epochs done).
+    """Load the state at ``path`` into ``stack``.
+    -> (list of K History, epochs done, list of K losses before training or None).
 
     ValueError if the checkpoint was written for other members, data or
     settings, or holds more than ``epochs`` epochs."""
@@ -62,4 +65,5 @@ def resume(path, stack, run, epochs):
         raise ValueError(f"checkpoint {os.fspath(path)!r} holds {meta['epoch']} epochs, more "
                          f"than epochs={epochs}; delete it or ask for at least as many")
     stack.load_state_arrays(arrays, os.fspath(path))
-    return [History(**h) for h in meta["histories"]], int(meta["epoch"])
+    loss0 = meta.get("loss0")
+    return [History(**h) for h in meta["histories"]], int(meta["epoch"]), loss0
