@@ -8,6 +8,9 @@ A run directory holds everything a run makes::
     DIR/models/NAME.json         its losses, history and wall time (with a loadable
                                  NAME.npz, the "done" marker)
     DIR/models/NAME.ckpt.npz     checkpoint of a training in progress
+    DIR/models/lockstep-A+B.ckpt.npz   the same for models A, B trained as one
+                                 lockstep group (train.lockstep); a group does not
+                                 resume a per-model checkpoint, nor the reverse
     DIR/results.json, DIR/REPORT.md, DIR/figures/, DIR/analysis/
 
 A stage whose outputs exist is skipped; an interrupted training resumes from
@@ -319,6 +322,7 @@ def _train_group(cfg, out, progress, names):
     seconds = time.perf_counter() - t0
     for name, info in zip(names, infos):     # the markers last, all together
         write_json(models / f"{name}.json", dict(info, seconds=seconds, lockstep=names))
+        (models / f"{name}.ckpt.npz").unlink(missing_ok=True)   # from a run with lockstep off
     path.unlink(missing_ok=True)
     return {name: info["losses"] for name, info in zip(names, infos)}
 
