@@ -39,11 +39,14 @@ DEFAULTS = {
         "lr": 1e-3,                 # Adam, Keras defaults otherwise
         "init": "glorot_uniform",   # (ours) Keras's default initializer
         "workers": 2,               # independent trainings run side by side
+        "beta_net_early_stopping": False,   # stop on validation MSE, restore the best weights
+        "beta_net_patience": 100,   # (ours) epochs without improvement before stopping
     },
     "analysis": {
         "beta_net_input": "sign",   # AE-WR output fed to the beta-net: "sign" or "raw"
         "n_boot": 1000,
         "n_recon": 4,
+        "iterations": 8,            # K: times sign(AE-WR) is applied in the iterated map
     },
 }
 
@@ -56,7 +59,8 @@ PRESETS = {
     "quick": {},
     "paper": {
         "data": {"n_critical": 30000, "n_wide": 50000, "n_wide_test": 10000, "n_grid": 1000},
-        "train": {"epochs": 4000, "ae_wr_epochs": 4000, "beta_net_epochs": 4000},
+        "train": {"epochs": 4000, "ae_wr_epochs": 4000, "beta_net_epochs": 4000,
+                  "beta_net_early_stopping": True},
     },
 }
 
@@ -131,6 +135,12 @@ def validate(cfg):
     if cfg["analysis"]["beta_net_input"] not in ("sign", "raw"):
         raise ValueError(f"analysis.beta_net_input = {cfg['analysis']['beta_net_input']!r}: "
                          "expected 'sign' or 'raw'")
+    for key in ("n_boot", "n_recon", "iterations"):
+        if cfg["analysis"][key] < 1:
+            raise ValueError(f"analysis.{key} = {cfg['analysis'][key]}: expected >= 1")
+    if cfg["train"]["beta_net_patience"] < 1:
+        raise ValueError(f"train.beta_net_patience = {cfg['train']['beta_net_patience']}: "
+                         "expected >= 1")
     if not isinstance(cfg["seed"], int) or cfg["seed"] < 0:
         raise ValueError(f"seed = {cfg['seed']!r}: expected a non-negative integer")
 

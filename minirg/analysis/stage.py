@@ -33,8 +33,9 @@ from minirg._io import atomic_path, read_json, write_json
 from minirg.analysis.correlation import weight_stats
 from minirg.analysis.entropy import entropy_by_beta, to_spins
 from minirg.analysis.figures import ARRAYS, make_all_figures
-from minirg.analysis.flow import (beta_from_energy, energy_beta, energy_per_spin,
-                                  flow_fixed_point, local_crossing, mean_by_beta)
+from minirg.analysis.flow import (beta_from_energy, energy_beta, fit_line, flow_fixed_point,
+                                  local_crossing, mean_by_beta)
+from minirg.analysis.flow_controls import flow_analysis
 from minirg.analysis.notes import run_notes
 from minirg.config import stage_seed
 from minirg.nn.train import split_point
@@ -52,6 +53,8 @@ class _Run:
         self.dir, self.cfg, self.L = Path(run_dir), cfg, int(cfg["L"])
         self._data, self._models = {}, {}
         self.ae_sign = self.ae_raw = None      # (n, L, L) AE-WR grid outputs, from _grid
+        self.maps = None                       # map name -> grid lattices after it, from _grid
+        self.flow = None                       # the FlowResult, from _flow_controls
 
     def data(self, name):
         """Arrays of DIR/data/NAME.npz (validated by ``load_dataset``)."""
@@ -130,6 +133,8 @@ def _grid(run, arrays, parts):
     dec = decimate(spins, steps=2)                              # (n, L/2, L/2)
     curves = {"input": spins, "ae": ae_sign,
               "ae_quantized": to_spins(out, "quantize", seed=run.seed("quantize")), "rg": dec}
+    run.maps = {"identity": spins, "ae_sign": ae_sign,
+                "ae_stochastic": curves["ae_quantized"], "decimation": dec}
     entropy = {}
     for name, lattices in curves.items():
         keys, h = entropy_by_beta(lattices, beta)
@@ -141,7 +146,8 @@ def _grid(run, arrays, parts):
                   dec_beta_est=energy_beta(dec), grid_beta_est_input=energy_beta(spins))
     # One beta per grid point from the mean energy: free of the small-lattice bias
     # of averaging per-lattice estimates (which grows near beta_c at side L/2).
-    _, u = mean_by_beta(energy_per_spin(dec), beta)
+    from minirg.ising import energy
+    _, u = mean_by_beta(energy(dec), beta)
     arrays["dec_beta_pooled"] = beta_from_energy(u, L // 2)
     run.ae_sign, run.ae_raw = ae_sign, out                     # for the beta-net step
 
@@ -155,17 +161,36 @@ def _beta_net(run, arrays, parts):
         arrays[f"grid_pred_{variant}"] = run.predict("beta_net", x)[:, 0].astype(np.float64)
 
 
+def _flow_controls(run, arrays, parts):
+    """parts["flow"]: both thermometers on every map, calibration, the iterated map."""
+    L, a = run.L, run.cfg["analysis"]
+
+    def predict_beta(x):
+        return run.predict("beta_net", x)[:, 0].astype(np.float64)
+
+    def ae_sign_map(x):
+        return to_spins(run.predict("ae_wr", x).reshape(x.shape[0], L, L), "sign")
+
+    run.flow = flow_analysis(arrays["grid_beta"], run.maps, predict_beta, ae_sign_map,
+                             n_boot=int(a["n_boot"]), seed=run.seed("flow"),
+                             iterations=int(a["iterations"]))
+    parts["flow"] = run.flow.to_json()
+
+
 def _num(x):
     """float(x), or None where x is None or not finite (JSON has no NaN)."""
     return None if x is None or not np.isfinite(x) else float(x)
 
 
 def _flow(beta, pred, n_boot, seed):
-    """flow_fixed_point, or None where the fitted line never meets the identity."""
-    try:
-        return flow_fixed_point(beta, pred, n_boot=n_boot, seed=seed)
-    except ValueError:                                         # slope exactly 1
+    """flow_fixed_point, or None where the fitted line never meets the identity (slope 1).
+
+    Any other error (a bad n_boot, degenerate betas) propagates: a swallowed
+    one would turn every fixed point into null without saying why.
+    """
+    if fit_line(beta, pred)[0] == 1:
         return None
+    return flow_fixed_point(beta, pred, n_boot=n_boot, seed=seed)
 
 
 def _estimator_check(beta, est):
@@ -244,7 +269,7 @@ def _write_results(run_dir, cfg, parts, results):
 
 _STEPS = (("reconstructions", _reconstructions), ("weights", _weights),
           ("grid and entropy", _grid), ("beta-net", _beta_net),
-          ("fixed points", _fixed_points))
+          ("fixed points", _fixed_points), ("flow under control", _flow_controls))
 
 
 def run_analysis(run_dir, cfg, progress=True, results=None):
