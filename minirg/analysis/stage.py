@@ -105,9 +105,9 @@ def _weights(run, arrays, parts):
                "W2_cg": run.model("cg2").layers[0].W, "W2_ae": run.model("model1").layers[1].W}
     for key, W in kernels.items():
         arrays[key] = to_numpy(W)
-    # Offsets L/2 and L: the paper's +-16, +-32 for L = 32 (row neighbours of the
-    # (L, L/2) first decimation and of the lattice itself).
-    offsets = (L // 2, L)
+    # Offsets 1 and L: a spin's lattice neighbours (row-major); L/2 and L are the
+    # paper's +-16, +-32 for L = 32, kept for its figures.
+    offsets = (1, L // 2, L)
     stats = {f"{who}_{layer}": weight_stats(arrays[f"{layer}_{who}"], offsets=offsets)
              for layer in ("W1", "W2") for who in ("cg", "ae")}
     stats["hcg_W1"] = weight_stats(decimation_matrix(L, 1), offsets=offsets)
@@ -238,9 +238,9 @@ def _fixed_points(run, arrays, parts):
 
 
 def _recursion_twice_gap(beta, pooled):
-    """Largest |measured beta of the 16x16 decimated lattices - R(R(beta))| over the grid.
+    """Largest |measured beta of the (L/2 x L/2) decimated lattices - R(R(beta))| over the grid.
 
-    Two decimation steps make the 16x16 lattice, so the recursion's
+    Two decimation steps make the L/2 x L/2 lattice, so the recursion's
     prediction for it is R applied twice, R(beta) = (3/8) ln cosh 4 beta.
     """
     from minirg.ising import beta_prime

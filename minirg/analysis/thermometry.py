@@ -25,11 +25,13 @@ __all__ = ["Crossing", "Reading", "Resampler", "crossings", "read", "calibrate"]
 class Crossing:
     """Where per-beta readings cross beta' = beta, interpolated between grid betas.
 
-    beta : the crossing; slope : d beta' / d beta of the segment it lies on
-    (below 1: attractive, lattices move towards it; above 1: repulsive);
+    beta : the crossing; slope : d beta' / d beta there, from a line through
+    the four grid points around it (|slope| < 1: attractive, iterating the map
+    moves lattices towards it; otherwise repulsive);
     ci, slope_ci : 95% bootstrap intervals (lattices resampled within each
     grid beta, nets held fixed) of the replicates' nearest crossing of the
-    same direction; found : fraction of replicates that have one.
+    same direction (from above the identity to below, or the reverse); found :
+    fraction of replicates that have one.
     """
 
     beta: float
@@ -40,13 +42,13 @@ class Crossing:
 
     @property
     def kind(self):
-        return "attractive" if self.slope < 1 else "repulsive"
+        return "attractive" if abs(self.slope) < 1 else "repulsive"
 
     @property
     def confident(self):
-        """Found in >= 97.5% of replicates, with a slope interval on one side of 1."""
+        """Found in >= 97.5% of replicates, the slope interval inside (-1, 1) or outside it."""
         lo, hi = self.slope_ci
-        return self.found >= 0.975 and (hi < 1 or lo > 1)
+        return self.found >= 0.975 and (-1 < lo and hi < 1 or lo > 1 or hi < -1)
 
     def to_json(self):
         return {"beta": self.beta, "slope": self.slope, "kind": self.kind,
@@ -110,15 +112,26 @@ class Resampler:
         return full, boot
 
 
+def _local_slope(keys, means, i):
+    """Least-squares slope of means over grid points i-1 .. i+2 (those that exist and are finite)."""
+    sl = slice(max(i - 1, 0), i + 3)
+    x, y = keys[sl], means[sl]
+    ok = np.isfinite(y)
+    x, y = x[ok], y[ok]
+    dx = x - x.mean()
+    return float(np.sum(dx * (y - y.mean())) / np.sum(dx * dx))
+
+
 def _segments(keys, means):
-    """Crossings of means (g,) with keys: (beta, slope) per sign change of means - keys."""
+    """Crossings of means (g,) with keys: (beta, local slope, downward) per sign change of
+    means - keys (downward: from above the identity to below it, as beta grows)."""
     gap = means - keys
     below = gap < 0
     out = []
     for i in np.flatnonzero((below[:-1] != below[1:]) & np.isfinite(gap[:-1] + gap[1:])):
         dk = keys[i + 1] - keys[i]
         beta = keys[i] - gap[i] * dk / (gap[i + 1] - gap[i])
-        out.append((float(beta), float((means[i + 1] - means[i]) / dk)))
+        out.append((float(beta), _local_slope(keys, means, i), bool(below[i + 1])))
     return out
 
 
@@ -131,8 +144,8 @@ def crossings(keys, means, boot):
     keys = np.asarray(keys, dtype=np.float64)
     reps = [_segments(keys, b) for b in boot]
     out = []
-    for beta, slope in _segments(keys, np.asarray(means, dtype=np.float64)):
-        same = [min(((abs(b - beta), b, s) for b, s in rep if (s < 1) == (slope < 1)),
+    for beta, slope, down in _segments(keys, np.asarray(means, dtype=np.float64)):
+        same = [min(((abs(b - beta), b, s) for b, s, d in rep if d == down),
                     default=None) for rep in reps]
         hits = np.array([(b, s) for _, b, s in filter(None, same)]).reshape(-1, 2)
         if hits.size:
