@@ -110,7 +110,7 @@ def make_loss_figure(run_dir, out_path):
     deep = {k: hist[k] for k in ("model1", "model2", "model2_cg") if k in hist}
     const = {"model3": (losses["model3"]["train"], losses["model3"]["val"])} \
         if "model3" in losses else {}
-    beta_c = _need_result(res, "config", "data", "beta_critical")
+    beta_c = _need_result(res, "fixed_points", "beta_c_used")
     plots.plot_losses(deep, const, ax_deep).set_title(f"critical set (beta = {beta_c})")
     if "ae_wr" in hist:
         plots.plot_losses({"ae_wr": hist["ae_wr"]}, None, ax_wr).set_title("wide-range set")

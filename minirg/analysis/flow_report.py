@@ -17,7 +17,7 @@ import numpy as np
 
 from minirg.analysis.figures import MissingData
 
-__all__ = ["need", "judged_crossings", "verdict_flow_direction", "verdict_flow_near_beta_c",
+__all__ = ["need", "recursion_slope", "judged_crossings", "verdict_flow_direction", "verdict_flow_near_beta_c",
            "flow_section"]
 
 HEADLINE = "ae_sign"
@@ -36,6 +36,16 @@ def need(results, *path):
                               "(run the analysis stage)")
         d = d[key]
     return d
+
+
+def recursion_slope(results):
+    """d beta'/d beta of the recursion at its root: fixed_points' value, or computed."""
+    slope = (results.get("fixed_points") or {}).get("rg_recursion_slope")
+    if slope is None:
+        from minirg.ising import beta_prime
+        root, h = need(results, "fixed_points", "rg_recursion"), 1e-6
+        slope = (beta_prime(root + h) - beta_prime(root - h)) / (2 * h)
+    return slope
 
 
 def _reading(flow, source, m, t):
@@ -88,7 +98,7 @@ def _what_the_data_show(flow, m=HEADLINE):
 def verdict_flow_direction(results):
     """An attractive AE-WR fixed point that survives the control; the recursion's repels."""
     flow = need(results, "flow")
-    slope_rg = need(results, "fixed_points", "rg_recursion_slope")
+    slope_rg = recursion_slope(results)
     claim = ("The AE-WR flow has an attractive fixed point that survives the control "
              "(energy MLE or calibrated beta-net), the recursion's repels")
     control = _crossings_text(need(flow, "identity", "beta_net"))

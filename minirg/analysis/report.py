@@ -21,8 +21,8 @@ Every key is optional here: what is missing reads "n/a".
 import os
 
 from minirg._io import atomic_path
-from minirg.analysis.flow_report import (flow_section, need, verdict_flow_direction,
-                                         verdict_flow_near_beta_c)
+from minirg.analysis.flow_report import (flow_section, need, recursion_slope,
+                                         verdict_flow_direction, verdict_flow_near_beta_c)
 
 __all__ = ["PAPER", "CAPTIONS", "VERDICTS", "write_report", "render_report"]
 
@@ -172,22 +172,12 @@ def verdict_entropy_high_beta(results):
     return bool(min(gaps) > 0), f"{claim}; {span}."
 
 
-def _recursion_slope(results):
-    slope = _get(results, "fixed_points", "rg_recursion_slope")
-    root = _get(results, "fixed_points", "rg_recursion")
-    if slope is None and root is not None:
-        from minirg.ising import beta_prime
-        h = 1e-6                                   # central difference of the recursion
-        slope = (beta_prime(root + h) - beta_prime(root - h)) / (2 * h)
-    return slope
-
-
 def verdict_flow_line_fit(results):
     """The paper's reading: a straight line through (beta, beta') has slope < 1 (not judged
     against the control; the control-judged verdict is ``verdict_flow_direction``)."""
     claim = ("The paper's line fit: AE-WR slope < 1 (the same fit to the identity control "
              "is shown beside it)")
-    s_ae, s_rg = _get(results, "fixed_points", "ae_flow_slope"), _recursion_slope(results)
+    s_ae, s_rg = _get(results, "fixed_points", "ae_flow_slope"), recursion_slope(results)
     ident = need(results, "flow", "line_fits", "identity", "beta_net")
     if s_ae is None or s_rg is None:
         return None, f"{claim}: n/a (slopes missing)."

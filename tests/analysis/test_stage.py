@@ -115,9 +115,9 @@ def test_run_analysis_arrays_parts_figures(tiny_run):
     arrays = load_arrays(run)
     assert {k: v.shape for k, v in arrays.items()} == _expected_shapes()
     assert all(np.all(np.isfinite(v)) for v in arrays.values())
-    assert set(parts) == {"weights", "entropy", "fixed_points", "notes"}
+    assert set(parts) == {"weights", "entropy", "fixed_points", "notes", "flow"}
     assert set(parts["weights"]) == {"cg_W1", "ae_W1", "cg_W2", "ae_W2", "hcg_W1", "hcg_W2"}
-    assert set(parts["weights"]["cg_W1"]["near_diagonal"]) >= {"4", "8"}    # offsets L/2, L
+    assert set(parts["weights"]["cg_W1"]["near_diagonal"]) >= {"1", "4", "8"}  # 1, L/2, L
     hcg = parts["weights"]["hcg_W1"]
     assert hcg["sparsity"] == pytest.approx(1 - 1 / (L * L))       # one 1 per column
     fp = parts["fixed_points"]
@@ -140,6 +140,58 @@ def test_run_analysis_arrays_parts_figures(tiny_run):
         with open(run / rel, "rb") as f:
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
         assert os.path.getsize(run / rel) > 1000
+
+
+def test_flow_contract(tiny_run):
+    """results.json's flow: every map and thermometer, per-beta lists, the iterated map."""
+    run, cfg = tiny_run
+    run_analysis(run, cfg, progress=False)
+    flow = json.loads((run / "results.json").read_text())["flow"]
+    assert flow["beta"] == pytest.approx(GRID)
+    want = {"identity": {"beta_net", "beta_net_sym", "energy"},
+            "ae_sign": {"beta_net", "beta_net_sym", "energy"},
+            "ae_stochastic": {"beta_net", "beta_net_sym", "energy"}, "decimation": {"energy"}}
+    for m, thermometers in want.items():
+        assert set(flow[m]) == thermometers
+        for t in thermometers:
+            r = flow[m][t]
+            assert len(r["mean"]) == len(r["sem"]) == len(GRID)
+            assert all(isinstance(c, float) for c in r["crossings"])
+    assert set(flow["calibrated"]) == {"ae_sign", "ae_stochastic"}
+    K = cfg["analysis"]["iterations"]
+    for t in ("beta_net", "beta_net_sym", "energy"):
+        assert len(flow["iterated"][t]) == K + 1 and len(flow["iterated"][t][0]) == len(GRID)
+        np.testing.assert_allclose(flow["iterated"][t][0], flow["identity"][t]["mean"])
+        np.testing.assert_allclose(flow["iterated"][t][1], flow["ae_sign"][t]["mean"])
+    # The magnetisation AE outputs a uniform lattice: the energy MLE reads it as ordered.
+    assert flow["ae_sign"]["energy"]["mean"][-1] > 1.0
+    assert "bootstrap" in flow["conditional"] and "held fixed" in flow["conditional"]
+
+
+def test_flow_uses_the_ising_energy(tiny_run):
+    """The energy thermometer on unchanged lattices is the pooled MLE of minirg.ising.energy."""
+    from minirg.analysis import beta_from_energy
+    from minirg.ising import energy
+    run, cfg = tiny_run
+    flow = run_analysis(run, cfg, progress=False)[0]["flow"]
+    u = energy(_grid_from(run)).reshape(len(GRID), N_PER).mean(axis=1)
+    np.testing.assert_allclose(flow["identity"]["energy"]["mean"], beta_from_energy(u, L))
+
+
+def test_n_boot_zero_is_refused_before_anything_runs():
+    with pytest.raises(ValueError, match="analysis.n_boot = 0"):
+        _cfg(n_boot=0)
+    with pytest.raises(ValueError, match="analysis.iterations = 0"):
+        _cfg(iterations=0)
+
+
+def test_a_bad_n_boot_is_not_swallowed(tiny_run):
+    """A config that slipped past validation fails loudly instead of nulling the fixed points."""
+    run, cfg = tiny_run
+    bad = json.loads(json.dumps(cfg))
+    bad["analysis"]["n_boot"] = 0
+    with pytest.raises(ValueError, match="n_boot"):
+        run_analysis(run, bad, progress=False)
 
 
 def test_reconstructions_come_from_the_validation_slice(tiny_run):
