@@ -184,13 +184,13 @@ def energy_beta(spins, L=None):
         equals each lattice's energy per spin (energy is the sufficient
         statistic, so this solves the likelihood equation).  For a pooled
         estimate over lattices at one beta, use
-        ``beta_from_energy(mean(minirg.ising.energy(spins)), L)``.
+        ``beta_from_energy(mean(minirg.ising.energy_per_spin(spins)), L)``.
     """
-    from minirg.ising import energy      # the one lattice energy (host NumPy)
-    spins = to_numpy(spins)
+    from minirg.ising import energy_per_spin       # the one lattice energy
+    xp = get_namespace(spins)
     if spins.ndim == 2 and L is not None and spins.shape[1] == L * L:
-        spins = spins.reshape(spins.shape[0], L, L)
+        spins = xp.reshape(spins, (spins.shape[0], L, L))
     if spins.ndim != 3 or spins.shape[1] != spins.shape[2]:
         raise ValueError(f"energy_beta: expected square lattices (n, L, L) (or (n, L*L) "
                          f"with L given), got shape {tuple(spins.shape)}")
-    return beta_from_energy(energy(spins), spins.shape[1])
+    return beta_from_energy(energy_per_spin(spins), spins.shape[1])

@@ -77,7 +77,7 @@ class _Thermometers:
 
     def values(self, lattices, names):
         """name -> (n,) per-lattice values: predictions, or energies per spin."""
-        from minirg.ising import energy
+        from minirg.ising import energy_per_spin
         out, plain = {}, None
         if "beta_net" in names or "beta_net_sym" in names:
             plain = self.predict_beta(lattices)
@@ -86,7 +86,7 @@ class _Thermometers:
         if "beta_net_sym" in names:
             out["beta_net_sym"] = (plain + self.predict_beta(-lattices)) / 2
         if "energy" in names:
-            out["energy"] = energy(lattices)
+            out["energy"] = energy_per_spin(lattices)
         return out
 
     def reducer(self, name, side):

@@ -146,8 +146,8 @@ def _grid(run, arrays, parts):
                   dec_beta_est=energy_beta(dec), grid_beta_est_input=energy_beta(spins))
     # One beta per grid point from the mean energy: free of the small-lattice bias
     # of averaging per-lattice estimates (which grows near beta_c at side L/2).
-    from minirg.ising import energy
-    _, u = mean_by_beta(energy(dec), beta)
+    from minirg.ising import energy_per_spin
+    _, u = mean_by_beta(energy_per_spin(dec), beta)
     arrays["dec_beta_pooled"] = beta_from_energy(u, L // 2)
     run.ae_sign, run.ae_raw = ae_sign, out                     # for the beta-net step
 

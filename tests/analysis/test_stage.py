@@ -171,10 +171,10 @@ def test_flow_contract(tiny_run):
 def test_flow_uses_the_ising_energy(tiny_run):
     """The energy thermometer on unchanged lattices is the pooled MLE of minirg.ising.energy."""
     from minirg.analysis import beta_from_energy
-    from minirg.ising import energy
+    from minirg.ising import energy_per_spin
     run, cfg = tiny_run
     flow = run_analysis(run, cfg, progress=False)[0]["flow"]
-    u = energy(_grid_from(run)).reshape(len(GRID), N_PER).mean(axis=1)
+    u = energy_per_spin(_grid_from(run)).reshape(len(GRID), N_PER).mean(axis=1)
     np.testing.assert_allclose(flow["identity"]["energy"]["mean"], beta_from_energy(u, L))
 
 

@@ -123,7 +123,7 @@ def test_line_fits_depend_on_the_range_for_a_curved_flow():
 def test_flow_analysis_of_an_identity_autoencoder(enum, fresh_energy_table):
     """AE-WR = identity: every AE reading equals the control, calibrated = beta, and the
     iterated map stands still."""
-    from minirg.ising import decimate, energy
+    from minirg.ising import decimate, energy_per_spin
     betas = [0.1, 0.3, 0.5]
     spins = np.concatenate([enum.sample(b, 60, seed=i) for i, b in enumerate(betas)])
     beta = np.repeat(betas, 60)
@@ -133,7 +133,7 @@ def test_flow_analysis_of_an_identity_autoencoder(enum, fresh_energy_table):
 
     def predict(x):
         calls.append(len(x))
-        return -energy(x) / 4 + 0.05                     # flip-symmetric: sym == plain
+        return -energy_per_spin(x) / 4 + 0.05                     # flip-symmetric: sym == plain
 
     out = flow_analysis(beta, maps, predict, lambda x: x, n_boot=50, seed=0, iterations=3)
     js = out.to_json()
