@@ -143,13 +143,17 @@ def attractors(keys, path):
             "last_step": last}
 
 
-def _iterate(ae_sign_map, start, therm, groups, L, K):
-    """(K+1, g) per-beta readings of sign(AE)^k (start), k = 0..K, for each thermometer."""
-    paths = {t: [] for t in THERMOMETERS}
+def _iterate(ae_sign_map, readings, start, therm, groups, L, K):
+    """(K+1, g) per-beta readings of sign(AE)^k, k = 0..K, for each thermometer.
+
+    k = 0 and k = 1 are the identity and ae_sign readings already made;
+    ``start`` is the ae_sign lattices, mapped again for k >= 2.
+    """
+    paths = {t: [readings["identity"][t].mean, readings["ae_sign"][t].mean][:K + 1]
+             for t in THERMOMETERS}
     x = start
-    for k in range(K + 1):
-        if k:
-            x = ae_sign_map(x)
+    for _ in range(2, K + 1):
+        x = ae_sign_map(x)
         for name, v in therm.values(x, THERMOMETERS).items():
             reduce = therm.reducer(name, L)
             paths[name].append(np.array([reduce(v[g], axis=-1) for g in groups]))
@@ -166,6 +170,7 @@ def flow_analysis(beta, lattices, predict_beta, ae_sign_map, n_boot, seed, itera
         (``identity`` sets L; ``decimation`` may have another side)
     predict_beta : callable (n, L, L) int8 -> (n,) float64, the beta-net
     ae_sign_map : callable (n, L, L) -> (n, L, L), sign of the AE-WR output
+        (``lattices["ae_sign"]`` must be ``ae_sign_map(lattices["identity"])``)
     n_boot : int >= 1; seed : int (bootstrap indices)
     iterations : K >= 1, the number of times the iterated map is applied
 
@@ -186,7 +191,8 @@ def flow_analysis(beta, lattices, predict_beta, ae_sign_map, n_boot, seed, itera
     control = readings["identity"]
     calibrated = {m: {t: calibrate(res.keys, control[t], r) for t, r in readings[m].items()}
                   for m in ("ae_sign", "ae_stochastic")}
-    iterated = _iterate(ae_sign_map, lattices["identity"], therm, res.groups, L, int(iterations))
+    iterated = _iterate(ae_sign_map, readings, lattices["ae_sign"], therm, res.groups, L,
+                        int(iterations))
     return FlowResult(
         beta=res.keys, readings=readings, calibrated=calibrated, iterated=iterated,
         attractors={t: attractors(res.keys, p) for t, p in iterated.items()},
