@@ -141,8 +141,10 @@ def _train_job(cfg, out, progress, name):
     history = {}
     extra = {}
     if name == "beta_net" and t["beta_net_early_stopping"]:
-        # Keras EarlyStopping(monitor="val_loss", restore_best_weights=True) semantics.
-        extra["early_stopping"] = t["beta_net_patience"]
+        # Keras EarlyStopping semantics (minirg.nn.EarlyStopping): stop on the
+        # validation MSE and keep the best epoch's weights.
+        extra["early_stopping"] = {"monitor": "val_loss", "patience": t["beta_net_patience"],
+                                   "restore_best_weights": True}
     if epochs > 0:
         hist = model.fit(x, y, loss=loss, optimizer=Adam(lr=t["lr"]), epochs=epochs,
                          batch_size=t["batch_size"], validation_split=t["validation_split"],
