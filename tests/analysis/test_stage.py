@@ -293,3 +293,28 @@ def test_panel_rows_pick_the_smallest_middle_and_largest_beta():
     beta = np.repeat([0.1, 0.2, 0.3, 0.4, 0.5], 2)
     np.testing.assert_array_equal(_panel_rows(beta), [0, 4, 8])
     np.testing.assert_array_equal(_panel_rows(np.full(3, 0.2)), [0])
+
+
+@pytest.mark.parametrize("on", [False, True])
+def test_beta_net_early_stopping_reaches_fit(tiny_run, monkeypatch, on):
+    """train.beta_net_early_stopping passes Keras-style early stopping to the beta-net's fit
+    (and nothing at all when off, so other runs call fit exactly as before)."""
+    from minirg import pipeline
+    from minirg.nn import Sequential
+    run, _ = tiny_run
+    cfg = config.resolve("smoke", [{"L": L, "train": {"beta_net_early_stopping": on,
+                                                      "beta_net_patience": 7}}])
+    seen = {}
+
+    def fit(self, x, y, **kw):
+        seen.update(kw)
+        hist = {k: [0.1] for k in ("loss", "val_loss", "data_loss", "val_data_loss")}
+        return type("History", (), {"history": hist})()
+
+    monkeypatch.setattr(Sequential, "fit", fit)
+    pipeline._train_job(cfg, run, False, "beta_net")
+    want = {"monitor": "val_loss", "patience": 7, "restore_best_weights": True}
+    assert seen.get("early_stopping") == (want if on else None)
+    assert on or "early_stopping" not in seen
+    assert config.resolve("paper")["train"]["beta_net_early_stopping"] is True
+    assert config.resolve("quick")["train"]["beta_net_early_stopping"] is False
