@@ -12,10 +12,16 @@
                    ae_flow_input, ae_flow_sign, decimation_measured_slope,
                    decimation_local, estimator_check_{mae,bias,z}}
     entropy       {beta, input, ae, ae_quantized, rg}: lists over the beta grid
-    weights       {cg_W1, ae_W1, cg_W2, ae_W2, ...: correlation.weight_stats(W)}
+    weights       {cg_W1, ae_W1, cg_W2, ae_W2, hcg_W1, hcg_W2: correlation.weight_stats(W)}
+    flow          FlowResult.to_json() (minirg.analysis.flow_controls): beta, MAP:
+                  {THERMOMETER: {mean, sem, ci_low, ci_high, crossings,
+                  crossing_details}}, calibrated, iterated, attractors, line_fits,
+                  conditional
     config, timings {total_s, <stage>: seconds}, notes (optional list of lines)
 
-Every key is optional here: what is missing reads "n/a".
+Training numbers may be missing (they read "n/a"); the analysis results
+(``flow``, ``config``, ``fixed_points.beta_c_used``) may not: their absence
+raises MissingData naming the key.
 """
 
 import os
@@ -213,7 +219,8 @@ def _table(results):
         ("beta-net MSE, test (train)", _fmt(P["beta_net_mse"], ".2g"),
          f"{_fmt(_get(results, 'beta_net', 'test_mse'), '.3g')} "
          f"({_fmt(_get(results, 'beta_net', 'train_mse'), '.3g')})"),
-        ("AE-WR flow fixed point [95% CI]", _fmt(P["ae_flow"], ".5f"),
+        ("AE-WR flow fixed point, line fit [95% pairs bootstrap over lattices, nets fixed]",
+         _fmt(P["ae_flow"], ".5f"),
          f"{_fmt(fp.get('ae_flow'), '.4f')} [{_fmt(ci[0], '.4f')}, {_fmt(ci[1], '.4f')}]"),
         ("AE-WR flow slope", "n/a", _fmt(fp.get("ae_flow_slope"), ".3f")),
         ("AE-WR flow fixed point, raw output", "n/a", _fmt(fp.get("ae_flow_raw"), ".4f")),
