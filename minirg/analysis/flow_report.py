@@ -72,8 +72,7 @@ def _crossings_text(reading):
     text = "; ".join(f"{c['kind']} {_crossing_text(c)}" for c in sure) or "none resolved"
     rest = [c["beta"] for c in cs if not c["confident"]]
     if rest:
-        text += (f" (+{len(rest)} unresolved: found in < 97.5% of replicates or slope "
-                 f"interval across +-1, at {', '.join(f'{b:.3f}' for b in rest)})")
+        text += f" (+{len(rest)} unresolved at {', '.join(f'{b:.3f}' for b in rest)})"
     return text
 
 
@@ -184,7 +183,9 @@ def flow_section(results):
     out = ["## The beta flow against its control", "",
            f"Per-beta readings (mean +- bootstrap standard error), crossings of beta' = beta "
            f"[95% CI] with the local slope [95% CI] (|slope| < 1 attracts), and the paper's "
-           f"straight line fitted to the whole grid / its lower / upper half. "
+           f"straight line fitted to the whole grid / its lower / upper half. A crossing is "
+           f"resolved when >= 97.5% of the bootstrap replicates have one and its slope "
+           f"interval lies inside (-1, 1) or outside it; others are listed as unresolved. "
            f"CIs: {flow['conditional']}.", "",
            f"| map | thermometer | {head} | crossings | line fit: whole / lower / upper |",
            "|---|---|" + "---|" * len(idx) + "---|---|"]
