@@ -52,8 +52,8 @@ class Crossing:
 
     def to_json(self):
         return {"beta": self.beta, "slope": self.slope, "kind": self.kind,
-                "ci": list(self.ci), "slope_ci": list(self.slope_ci), "found": self.found,
-                "confident": self.confident}
+                "ci": _json_list(self.ci), "slope_ci": _json_list(self.slope_ci),
+                "found": self.found, "confident": self.confident}
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _local_slope(keys, means, i):
     """Least-squares slope of means over grid points i-1 .. i+2 (those that exist and are finite)."""
     sl = slice(max(i - 1, 0), i + 3)
     x, y = keys[sl], means[sl]
-    ok = np.isfinite(y)
+    ok = np.isfinite(y)                          # segment i's two ends always are
     x, y = x[ok], y[ok]
     dx = x - x.mean()
     return float(np.sum(dx * (y - y.mean())) / np.sum(dx * dx))

@@ -151,3 +151,13 @@ def test_flow_analysis_of_an_identity_autoencoder(enum, fresh_energy_table):
     assert js["attractors"]["energy"]["last_step"] == 0.0
     # The energy MLE of exact samples recovers beta (60 lattices of 4 x 4 per beta).
     np.testing.assert_allclose(js["identity"]["energy"]["mean"], betas, atol=0.06)
+
+
+def test_a_crossing_no_replicate_finds_is_strict_json():
+    import json
+    keys = GRID
+    means = 0.5 * keys + 0.2
+    (c,) = crossings(keys, means, np.tile(keys + 0.1, (5, 1)))      # replicates never cross
+    assert c.found == 0 and not c.confident
+    text = json.dumps(c.to_json(), allow_nan=False)
+    assert json.loads(text)["ci"] == [None, None]
