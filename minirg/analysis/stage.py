@@ -212,6 +212,15 @@ def _write_results(run_dir, cfg, parts, results):
     write_json(path, {**results, **parts})
 
 
+def _check_config(cfg):
+    """Every analysis key of the current DEFAULTS, named if absent (an older run's config)."""
+    from minirg.config import DEFAULTS
+    missing = [f"analysis.{k}" for k in DEFAULTS["analysis"] if k not in cfg.get("analysis", {})]
+    if missing:
+        raise ValueError(f"the run's configuration lacks {', '.join(missing)} (made by an "
+                         "older minirg); rerun `minirg reproduce` into a new --out")
+
+
 _STEPS = (("reconstructions", _reconstructions), ("weights", _weights),
           ("grid and entropy", _grid), ("beta-net", _beta_net),
           ("fixed points", _fixed_points), ("flow under control", _flow_controls))
@@ -240,6 +249,7 @@ def run_analysis(run_dir, cfg, progress=True, results=None):
     figures : dict
         Figure name -> PNG path relative to ``run_dir`` (``make_all_figures``).
     """
+    _check_config(cfg)
     run, arrays, parts = _Run(run_dir, cfg), {}, {}
     with tqdm(total=len(_STEPS) + 1, desc="analysis", disable=not progress,
               file=sys.stderr) as bar:

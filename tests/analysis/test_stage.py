@@ -318,3 +318,11 @@ def test_beta_net_early_stopping_reaches_fit(tiny_run, monkeypatch, on):
     assert on or "early_stopping" not in seen
     assert config.resolve("paper")["train"]["beta_net_early_stopping"] is True
     assert config.resolve("quick")["train"]["beta_net_early_stopping"] is False
+
+
+def test_an_older_config_is_named_not_a_traceback(tiny_run):
+    run, cfg = tiny_run
+    old = json.loads(json.dumps(cfg))
+    del old["analysis"]["iterations"]
+    with pytest.raises(ValueError, match="analysis.iterations"):
+        run_analysis(run, old, progress=False)
