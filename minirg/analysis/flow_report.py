@@ -117,9 +117,13 @@ def verdict_flow_direction(results):
         evidence = f"attractive crossings {shown}"
     else:
         evidence = f"no confident attractive crossing; {_what_the_data_show(flow)}"
-    text = (f"{claim}: {evidence}. Control: the beta-net on unchanged lattices crosses at "
-            f"{control}; on the AE-WR output at {raw}. Recursion slope {slope_rg:.3f}. "
-            f"CIs: {flow['conditional']}.")
+    ends = need(flow, "attractors", "energy")["groups"]
+    K = len(need(flow, "iterated", "energy")) - 1
+    where = ", ".join(f"{g['beta']:.3f} (starts {g['starts'][0]:.3f}-{g['starts'][1]:.3f})"
+                      for g in ends)
+    text = (f"{claim}: {evidence}. Control, crossings of the beta-net on unchanged lattices: "
+            f"{control}; on the AE-WR output: {raw}. Iterated K = {K} times, the energy MLE "
+            f"ends at {where}. Recursion slope {slope_rg:.3f}. CIs: {flow['conditional']}.")
     return bool(found) and slope_rg > 1, text
 
 
