@@ -112,27 +112,36 @@ class Resampler:
         return full, boot
 
 
-def _local_slope(keys, means, i):
-    """Least-squares slope of means over grid points i-1 .. i+2 (those that exist and are finite)."""
-    sl = slice(max(i - 1, 0), i + 3)
-    x, y = keys[sl], means[sl]
-    ok = np.isfinite(y)                          # segment i's two ends always are
-    x, y = x[ok], y[ok]
-    dx = x - x.mean()
-    return float(np.sum(dx * (y - y.mean())) / np.sum(dx * dx))
+def _local_slopes(keys, means):
+    """Least-squares slope over grid points i-1 .. i+2 (those that exist and are finite)
+    for each segment i.   keys: (g,); means: (..., g) -> (..., g-1)."""
+    g = keys.size
+    sums = [np.zeros(means.shape[:-1] + (g - 1,)) for _ in range(5)]   # n, x, y, xx, xy
+    for off in (-1, 0, 1, 2):
+        j = np.arange(g - 1) + off
+        inside = (j >= 0) & (j < g)
+        x = np.where(inside, keys[np.clip(j, 0, g - 1)], 0.0)
+        y = means[..., np.clip(j, 0, g - 1)]
+        w = inside & np.isfinite(y)                  # segment i's two ends always are
+        y = np.where(w, y, 0.0)
+        for acc, term in zip(sums, (w, w * x, y, w * x * x, y * x)):
+            acc += term
+    n, sx, sy, sxx, sxy = sums
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (n * sxy - sx * sy) / (n * sxx - sx * sx)
 
 
 def _segments(keys, means):
-    """Crossings of means (g,) with keys: (beta, local slope, downward) per sign change of
-    means - keys (downward: from above the identity to below it, as beta grows)."""
+    """Crossings of means (..., g) with keys, per segment (..., g-1): the interpolated beta
+    (NaN where means - keys keeps its sign), the local slope, and whether the crossing is
+    downward (from above the identity to below it as beta grows)."""
     gap = means - keys
     below = gap < 0
-    out = []
-    for i in np.flatnonzero((below[:-1] != below[1:]) & np.isfinite(gap[:-1] + gap[1:])):
-        dk = keys[i + 1] - keys[i]
-        beta = keys[i] - gap[i] * dk / (gap[i + 1] - gap[i])
-        out.append((float(beta), _local_slope(keys, means, i), bool(below[i + 1])))
-    return out
+    dk = np.diff(keys)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = keys[:-1] - gap[..., :-1] * dk / (gap[..., 1:] - gap[..., :-1])
+    cross = (below[..., :-1] != below[..., 1:]) & np.isfinite(gap[..., :-1] + gap[..., 1:])
+    return np.where(cross, beta, np.nan), _local_slopes(keys, means), below[..., 1:]
 
 
 def crossings(keys, means, boot):
@@ -142,18 +151,23 @@ def crossings(keys, means, boot):
     Returns a tuple of :class:`Crossing`, ascending in beta.
     """
     keys = np.asarray(keys, dtype=np.float64)
-    reps = [_segments(keys, b) for b in boot]
+    beta, slope, down = _segments(keys, np.asarray(means, dtype=np.float64))
+    r_beta, r_slope, r_down = _segments(keys, np.asarray(boot, dtype=np.float64))
     out = []
-    for beta, slope, down in _segments(keys, np.asarray(means, dtype=np.float64)):
-        same = [min(((abs(b - beta), b, s) for b, s, d in rep if d == down),
-                    default=None) for rep in reps]
-        hits = np.array([(b, s) for _, b, s in filter(None, same)]).reshape(-1, 2)
-        if hits.size:
-            ci = tuple(float(x) for x in np.percentile(hits[:, 0], [2.5, 97.5]))
-            slope_ci = tuple(float(x) for x in np.percentile(hits[:, 1], [2.5, 97.5]))
+    for i in np.flatnonzero(np.isfinite(beta)):
+        # Each replicate's crossing of the same direction nearest this one, if any.
+        dist = np.where(r_down == down[i], np.abs(r_beta - beta[i]), np.inf)
+        dist = np.where(np.isnan(dist), np.inf, dist)
+        nearest = np.argmin(dist, axis=1)
+        rows = np.flatnonzero(np.isfinite(dist[np.arange(len(dist)), nearest]))
+        hits_b, hits_s = r_beta[rows, nearest[rows]], r_slope[rows, nearest[rows]]
+        if rows.size:
+            ci = tuple(float(x) for x in np.percentile(hits_b, [2.5, 97.5]))
+            slope_ci = tuple(float(x) for x in np.percentile(hits_s, [2.5, 97.5]))
         else:
             ci = slope_ci = (float("nan"), float("nan"))
-        out.append(Crossing(beta, slope, ci, slope_ci, len(hits) / max(len(reps), 1)))
+        out.append(Crossing(float(beta[i]), float(slope[i]), ci, slope_ci,
+                            rows.size / max(len(boot), 1)))
     return tuple(out)
 
 
