@@ -90,3 +90,29 @@ def test_recursion_slope_from_minirg_ising(results, recursion):
     del results["fixed_points"]["rg_recursion_slope"]
     holds, sentence = report.verdict_flow_direction(results)
     assert holds and "1.449" in sentence            # d/dbeta (3/8) ln cosh 4beta = 1.5 tanh 4beta
+
+
+def test_near_beta_c_without_a_decimation_crossing_uses_the_recursion_root(results):
+    results["flow"]["decimation"]["energy"]["crossing_details"] = []
+    holds, sentence = report.verdict_flow_near_beta_c(results)
+    assert holds and "recursion root 0.50698" in sentence
+
+
+def test_flow_verdict_says_what_the_data_show_without_a_fixed_point(results):
+    _not_confident(results)
+    mean = results["flow"]["ae_sign"]["energy"]["mean"]
+    results["flow"]["ae_sign"]["energy"]["mean"] = [b + 0.05 + 0.1 * abs(b - 0.3) for b in
+                                                     results["flow"]["beta"]]
+    assert len(mean) == len(results["flow"]["beta"])
+    holds, sentence = report.verdict_flow_direction(results)
+    assert holds is False
+    assert "raises beta at every grid beta (beta' - beta from +0.050 to +0.078)" in sentence
+    assert "closest to the identity at beta = 0.300" in sentence
+
+
+def test_flow_section_shows_the_control_beside_the_autoencoder(results):
+    text = "\n".join(report.flow_section(results))
+    assert "| identity | beta_net |" in text and "| ae_sign | energy |" in text
+    assert "| ae_sign, calibrated | beta_net |" in text and "| decimation | energy |" in text
+    assert "attractive 0.4" in text                     # the fake AE's resolved crossing
+    assert "bootstrap over the lattices" in text and "K = 8" in text
