@@ -38,6 +38,9 @@ key                     shape               meaning
 :func:`minirg.analysis.stage.run_analysis` writes every key but ``dec_beta``
 (its decimated lattices are the grid's own, so ``grid_beta`` serves).
 
+The flow figures (``fig16_flow.png``, ``fig17_iterated.png``) read only
+results.json's ``flow`` (:class:`minirg.analysis.flow_controls.FlowResult`).
+
 A figure whose inputs are missing raises :class:`MissingData`;
 :func:`make_all_figures` skips it and makes the others.
 """
