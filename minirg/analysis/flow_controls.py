@@ -125,7 +125,8 @@ def attractors(keys, path):
     Returns ``final`` (g,) beta_K; ``settle_k`` (g,) the first k from which
     every later beta_k stays within 0.02 of beta_K; ``groups``: final values
     clustered (gaps > 0.05 separate them), each with its mean ``beta``, the
-    ``starts`` [lowest, highest] start beta that ends there and ``n`` starts;
+    ``range`` of final values in it (wide: each start stops at its own value,
+    a line of fixed points rather than one attractor), the ``starts`` [lowest, highest] start beta that ends there and ``n`` starts;
     ``last_step``: max |beta_K - beta_{K-1}| (small: the iteration has settled).
     """
     path = np.asarray(path, dtype=np.float64)
@@ -136,6 +137,7 @@ def attractors(keys, path):
     order = np.argsort(final)
     cuts = np.flatnonzero(np.diff(final[order]) > _GAP) + 1
     groups = [{"beta": float(np.mean(final[idx])),
+               "range": [float(final[idx].min()), float(final[idx].max())],
                "starts": [float(keys[idx].min()), float(keys[idx].max())], "n": int(idx.size)}
               for idx in np.split(order, cuts)]
     last = float(np.max(np.abs(path[-1] - path[-2]))) if len(path) > 1 else 0.0

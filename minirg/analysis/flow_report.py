@@ -119,8 +119,8 @@ def verdict_flow_direction(results):
         evidence = f"no confident attractive crossing; {_what_the_data_show(flow)}"
     ends = need(flow, "attractors", "energy")["groups"]
     K = len(need(flow, "iterated", "energy")) - 1
-    where = ", ".join(f"{g['beta']:.3f} (starts {g['starts'][0]:.3f}-{g['starts'][1]:.3f})"
-                      for g in ends)
+    where = ", ".join(f"{g['range'][0]:.3f}-{g['range'][1]:.3f} (starts "
+                      f"{g['starts'][0]:.3f}-{g['starts'][1]:.3f})" for g in ends)
     text = (f"{claim}: {evidence}. Control, crossings of the beta-net on unchanged lattices: "
             f"{control}; on the AE-WR output: {raw}. Iterated K = {K} times, the energy MLE "
             f"ends at {where}. Recursion slope {slope_rg:.3f}. CIs: {flow['conditional']}.")
@@ -169,8 +169,9 @@ def _row(flow, source, m, t, idx):
 def _iterated_lines(flow):
     lines = []
     for t, a in need(flow, "attractors").items():
-        groups = "; ".join(f"{g['beta']:.3f} (from starts {g['starts'][0]:.3f}-"
-                           f"{g['starts'][1]:.3f}, {g['n']} of them)" for g in a["groups"])
+        groups = "; ".join(f"{g['range'][0]:.3f}-{g['range'][1]:.3f} (from starts "
+                           f"{g['starts'][0]:.3f}-{g['starts'][1]:.3f}, {g['n']} of them)"
+                           for g in a["groups"])
         lines.append(f"- {t}: after K = {len(need(flow, 'iterated', t)) - 1} maps the per-beta "
                      f"readings end at {groups}; the slowest start settles (within 0.02) at "
                      f"k = {max(a['settle_k'])}, the last step moves at most "

@@ -115,4 +115,4 @@ def test_flow_section_shows_the_control_beside_the_autoencoder(results):
     assert "| identity | beta_net |" in text and "| ae_sign | energy |" in text
     assert "| ae_sign, calibrated | beta_net |" in text and "| decimation | energy |" in text
     assert "attractive 0.4" in text                     # the fake AE's resolved crossing
-    assert "bootstrap over the lattices" in text and "K = 8" in text
+    assert "bootstrap over the lattices" in text and "K = 8" in text and "from starts" in text

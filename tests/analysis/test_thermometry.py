@@ -107,6 +107,9 @@ def test_attractors_and_settling():
     assert [g["n"] for g in out["groups"]] == [2, 2]
     assert out["groups"][0]["starts"] == [0.1, 0.2] and out["groups"][1]["starts"] == [0.4, 0.5]
     assert out["groups"][1]["beta"] == pytest.approx(0.99, abs=0.01)
+    assert out["groups"][0]["range"][0] <= out["groups"][0]["beta"] <= out["groups"][0]["range"][1]
+    spread = attractors(keys, np.tile(keys / 10, (3, 1)))           # each start stays put
+    assert spread["groups"][0]["range"] == pytest.approx([0.01, 0.05])
     assert 0 < max(out["settle_k"]) <= 6 and out["last_step"] < 0.02
     assert attractors(keys, np.tile(keys, (3, 1)))["settle_k"] == [0, 0, 0, 0]
 
