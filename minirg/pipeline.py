@@ -187,12 +187,18 @@ def _train_job(cfg, out, progress, name):
     t = cfg["train"]
     models = Path(out) / "models"
     history = {}
+    extra = {}
+    if name == "beta_net" and t["beta_net_early_stopping"]:
+        # Keras EarlyStopping semantics (minirg.nn.EarlyStopping): stop on the
+        # validation MSE and keep the best epoch's weights.
+        extra["early_stopping"] = {"monitor": "val_loss", "patience": t["beta_net_patience"],
+                                   "restore_best_weights": True}
     if epochs > 0:
         hist = model.fit(x, y, loss=loss, optimizer=Adam(lr=t["lr"]), epochs=epochs,
                          batch_size=t["batch_size"], validation_split=t["validation_split"],
                          shuffle=True, seed=stage_seed(cfg["seed"], name + "/shuffle"),
                          checkpoint=str(models / f"{name}.ckpt.npz"),
-                         progress=progress, desc=name, position=worker_slot())
+                         progress=progress, desc=name, position=worker_slot(), **extra)
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     info = _metrics(cfg, out, name, model, x, y, loss, epochs, history)
     model.save(models / f"{name}.npz")
@@ -251,10 +257,11 @@ def _final_losses(model, x, y, loss, t, history):
 
 def _lockstep_key(cfg, name):
     """What members of one lockstep group share: layer shapes (``signature``), data
-    size, epochs and loss; None for a model that does not train."""
+    size, epochs and loss; None for a model that trains alone (not at all, or with
+    early stopping, which fit_lockstep lacks)."""
     spec = zoo.MODELS[name]
     epochs = cfg["train"][spec.epochs] if spec.epochs else 0
-    if epochs == 0:
+    if epochs == 0 or (name == "beta_net" and cfg["train"]["beta_net_early_stopping"]):
         return None
     L, l1 = cfg["L"], cfg["train"]["l1"]
     parents = [zoo.build(d, L, l1, 0).layers[0] for d in spec.depends]   # shapes only
