@@ -19,6 +19,7 @@ DEFAULTS = {
     "seed": 0,
     "device": "cpu",
     "L": 32,
+    "coarse_grainer": "decimation",   # CG/UP targets and HCG: "decimation" or "majority"
     "data": {
         "n_critical": 5000,
         "n_wide": 10000,
@@ -54,6 +55,13 @@ PRESETS = {
         "analysis": {"n_boot": 50},
     },
     "quick": {},
+    # `minirg sweep --preset study-quick`: 3 seeds x L = 8, 16, 32 x both coarse-grainers
+    # on 2 cores in <= 30 min (minirg.study.STUDY_DEFAULTS holds its seeds and grid).
+    "study-quick": {
+        "data": {"n_critical": 1000, "n_wide": 2000, "n_wide_test": 500, "n_grid": 50},
+        "train": {"epochs": 10, "ae_wr_epochs": 10, "beta_net_epochs": 10, "workers": 1},
+        "analysis": {"n_boot": 200},
+    },
     "paper": {
         "data": {"n_critical": 30000, "n_wide": 50000, "n_wide_test": 10000, "n_grid": 1000},
         "train": {"epochs": 4000, "ae_wr_epochs": 4000, "beta_net_epochs": 4000},
@@ -109,6 +117,9 @@ def validate(cfg):
     L = cfg["L"]
     if L < 4 or L % 4:
         raise ValueError(f"L = {L}: expected a multiple of 4, at least 4 (two decimations)")
+    if cfg["coarse_grainer"] not in ("decimation", "majority"):
+        raise ValueError(f"coarse_grainer = {cfg['coarse_grainer']!r}: "
+                         "expected 'decimation' or 'majority'")
     if cfg["device"] not in ("cpu", "gpu"):
         raise ValueError(f"device = {cfg['device']!r}: expected 'cpu' or 'gpu'")
     positive = [("data", k) for k in ("n_critical", "n_wide", "n_wide_test", "n_grid")]

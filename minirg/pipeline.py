@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minirg import __version__, zoo
+from minirg import __version__, coarse, zoo
 from minirg._backend import namespace_for
 from minirg.cluster import in_worker, worker_slot
 from minirg._io import read_json, write_json
@@ -110,6 +110,7 @@ def _build(cfg, out, name):
         model = zoo.beta_net(L, seed, beta_mean=float(np.mean(arrays["beta"])))
         return model, x, y, "mse", cfg["train"]["beta_net_epochs"]
     arrays, _ = load_dataset(data / "critical.npz")
+    arrays = coarse.targets(cfg["coarse_grainer"], arrays, stage_seed(cfg["seed"], "coarse"))
     if name in zoo.SHALLOW:
         x_key, y_key = zoo.SHALLOW[name]
         model = zoo.shallow(name, L, l1, seed)
@@ -118,7 +119,7 @@ def _build(cfg, out, name):
     if name == "model1":
         model = zoo.autoencoder(L, l1, seed)
     elif name == "model2":
-        model = zoo.model2(L, l1, seed, [zoo.hard_coded(L, 1, l1), zoo.hard_coded(L, 2, l1)])
+        model = zoo.model2(L, l1, seed, coarse.hcg_layers(cfg["coarse_grainer"], L, l1))
     elif name == "model2_cg":
         encoder = [_load_model(out, n).layers[0] for n in ("cg1", "cg2")]
         model = zoo.model2(L, l1, seed, encoder)
