@@ -110,11 +110,12 @@ def client(address=None, workers=None):
     n = default_workers() if workers is None else int(workers)
     if n < 1:
         raise ValueError(f"workers = {workers!r}: expected at least 1")
-    with _terminate_closes(), _one_thread_env():
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
-    try:
-        with Client(cluster) as c, _terminate_closes():
-            yield c
-    finally:
-        cluster.close()
+    with _terminate_closes():
+        with _one_thread_env():
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+        try:
+            with Client(cluster) as c:
+                yield c
+        finally:
+            cluster.close()

@@ -73,13 +73,13 @@ def aggregate(out, runs):
 
 
 def _csv(summary):
-    keys = list(summary["points"][0]["params"]) if summary["points"] else []
+    keys = list(dict.fromkeys(k for p in summary["points"] for k in p["params"]))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([*keys, "metric", *STAT_KEYS])
     for point in summary["points"]:
         for name, s in point["metrics"].items():
-            w.writerow([*(_cell(point["params"][k]) for k in keys), name,
+            w.writerow([*(_cell(point["params"].get(k, "")) for k in keys), name,
                         *("" if s[k] is None else s[k] for k in STAT_KEYS)])
     return buf.getvalue()
 

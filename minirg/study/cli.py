@@ -45,7 +45,9 @@ def run(args):
     if args.seeds is None and "seeds" not in defaults:
         raise ValueError("--seeds is required for this preset, e.g. --seeds 0,1,2")
     seeds = _seeds(args.seeds) if args.seeds is not None else defaults["seeds"]
-    grid = parse_grid(args.grid) if args.grid else dict(defaults.get("grid", {}))
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers {args.workers}: expected at least 1")
+    grid = parse_grid(args.grid) if args.grid else defaults.get("grid", {})
     overrides = [config.load_toml(args.config)] if args.config else []
     overrides += [config.parse_assignment(text) for text in args.set]
     summary = sweep(args.out, seeds, grid, preset=args.preset, overrides=overrides,

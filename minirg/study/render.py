@@ -79,14 +79,6 @@ def _headline(summary):
     return lines
 
 
-def _group(summary, key):
-    """{value of grid key: [points]} for the points of the sweep, in grid order."""
-    groups = {}
-    for p in summary["points"]:
-        groups.setdefault(repr(p["params"][key]), []).append(p)
-    return groups
-
-
 def _rest(params, key):
     return _label({k: v for k, v in params.items() if k != key})
 
@@ -104,9 +96,10 @@ def _figure():
 
 def _versus(summary, out, key, name, x_of, xlabel, extra=None):
     """Crossings against grid ``key``: a table and DIR/figures/NAME.png."""
-    ckeys = crossing_keys(summary["points"][0]["metrics"])
+    points = [p for p in summary["points"] if key in p["params"]]
+    ckeys = crossing_keys(points[0]["metrics"])
     series = {}
-    for p in summary["points"]:
+    for p in points:
         for label, ck in ckeys:
             series.setdefault((_rest(p["params"], key), label), []).append(
                 (x_of(p["params"][key]), p["metrics"].get(ck), p["params"][key]))
@@ -203,6 +196,7 @@ def render_study(out, summary):
     """STUDY.md's text; writes the figures it links under DIR/figures/."""
     spec = read_json(Path(out) / "sweep.json")
     grid = spec["grid"]
+    keys = {k for g in (grid if isinstance(grid, list) else [grid]) for k in g}
     md = ["# Study", "",
           f"- preset: {spec['preset']}; seeds: {spec['seeds']}; grid: {grid or 'none'}; "
           f"overrides: {spec['overrides'] or 'none'}",
@@ -212,21 +206,22 @@ def render_study(out, summary):
           "## Headline numbers against the paper", ""] + _headline(summary)
     if not summary["points"]:
         return "\n".join(md) + "\n"
-    if "L" in grid:
+    if "L" in keys:
         Ls = sorted({int(p["params"]["L"]) for p in summary["points"]})
         md += ["", "## The AE flow's crossings against L", "",
                f"![crossings vs L](figures/crossings_vs_L.png)", "",
                f"Crossings ({SEM}) against L, beside the exact specific-heat peak of the "
                "L x L torus (`minirg.ising.exact`) and beta_c.", ""]
         md += _versus(summary, out, "L", "crossings_vs_L", int, "L", _peaks(Ls))
-    if "data.wide_range" in grid:
+    if "data.wide_range" in keys:
         md += ["", "## Crossings against the training range", "",
                "![crossings vs range](figures/crossings_vs_range.png)", "",
-               f"Crossings ({SEM}) against the upper end of the AE-WR training range.", ""]
+               f"Crossings ({SEM}) against the lower end of the AE-WR training range "
+               "(data.wide_range).", ""]
         md += _versus(summary, out, "data.wide_range", "crossings_vs_range",
-                      lambda r: r[1] - r[0], "width of data.wide_range")
+                      lambda r: r[0], "lower end of data.wide_range")
     md += ["", "## Decimation against majority rule", ""]
-    if "coarse_grainer" in grid:
+    if "coarse_grainer" in keys:
         md += [f"The AE flow's crossings per coarse-grainer ({SEM}):", ""]
         md += _versus(summary, out, "coarse_grainer", "crossings_vs_grainer",
                       lambda g: ["decimation", "majority"].index(g), "0: decimation, 1: majority")

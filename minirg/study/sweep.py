@@ -21,10 +21,12 @@ from minirg.cluster import client, default_workers, worker_address
 
 __all__ = ["sweep", "parse_grid", "plan", "run_one", "is_finished", "STUDY_DEFAULTS"]
 
-# Seeds and grid a study preset sweeps when the command line gives none.
+# Seeds and grids a study preset sweeps when the command line gives none: a list
+# of grids runs the union of their products.
 STUDY_DEFAULTS = {
     "study-quick": {"seeds": [0, 1, 2],
-                    "grid": {"L": [8, 16, 32], "coarse_grainer": ["decimation", "majority"]}},
+                    "grid": [{"L": [8, 16, 32], "coarse_grainer": ["decimation", "majority"]},
+                             {"L": [16], "data.wide_range": [[0.2, 0.6], [0.3, 0.6]]}]},
 }
 
 
@@ -73,15 +75,28 @@ def _label(value):
     return format(value, "g") if isinstance(value, float) else str(value)
 
 
+def grids(grid):
+    """A grid (dict key -> values) or a list of them, as a list of grids."""
+    return [dict(g) for g in grid] if isinstance(grid, (list, tuple)) else [dict(grid or {})]
+
+
 def plan(preset, overrides, grid, seeds):
     """Every run of the sweep, its configuration resolved (and so validated) up front.
 
+    grid: dict key -> values (all combinations), or a list of such dicts (the union).
     Returns a list of dicts: params (grid key -> value), seed, cfg, dir (relative).
     """
-    keys = list(grid)
     if not seeds:
         raise ValueError("--seeds: expected at least one seed, e.g. 0,1,2")
     runs = []
+    for g in grids(grid):
+        runs += [r for r in _plan_one(preset, overrides, g, seeds)
+                 if r["dir"] not in {q["dir"] for q in runs}]
+    return runs
+
+
+def _plan_one(preset, overrides, grid, seeds):
+    keys, runs = list(grid), []
     for values in itertools.product(*(grid[k] for k in keys)):
         params = dict(zip(keys, values))
         point = ",".join(f"{k}={_label(v)}" for k, v in params.items()) or "base"
@@ -120,18 +135,19 @@ def sweep(out, seeds, grid=None, preset="quick", overrides=(), scheduler=None,
           workers=None, progress=True):
     """Run (or finish) a sweep in ``out``; aggregate it and write STUDY.md.
 
-    seeds : list of ints; grid : dict key -> list of values (dotted config keys);
+    seeds : list of ints; grid : dict key -> list of values (dotted config keys), or a
+    list of such dicts (the union of their combinations);
     scheduler : a Dask scheduler address (default: $DASK_SCHEDULER_ADDRESS, else an
     embedded LocalCluster of ``workers`` processes, default one per core).
     Returns the summary dict, with "failed": [{"dir", "error"}] for runs that raised.
     """
     from minirg.study.aggregate import write_summary
     from minirg.study.render import write_study
-    grid = dict(grid or {})
+    grid = grids(grid)
     runs = plan(preset, list(overrides), grid, list(seeds))
     out = Path(out)
     write_json(out / "sweep.json", {"preset": preset, "overrides": list(overrides),
-                                    "grid": grid, "seeds": list(seeds)})
+                                    "grid": grid if len(grid) > 1 else grid[0], "seeds": list(seeds)})
     todo = [r for r in runs if not is_finished(out / r["dir"])]
     failed = _run_tasks(out, todo, scheduler, workers, progress) if todo else []
     summary = write_summary(out, runs)
