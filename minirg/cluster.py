@@ -111,9 +111,9 @@ def client(address=None, workers=None):
     if n < 1:
         raise ValueError(f"workers = {workers!r}: expected at least 1")
     with _terminate_closes():
-        with _one_thread_env():
+        with _one_thread_env():     # dashboard on a free port: 8787 may be taken
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
         try:
             with Client(cluster) as c:
                 yield c

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -139,14 +140,27 @@ def _stop(proc):
         proc.wait(5)
 
 
-def test_sweep_on_an_external_scheduler(two_points, tmp_path):
+def _kill_worker_once_started(worker, run_dir, killed):
+    """SIGKILL the worker process under ``worker`` (a `dask worker` nanny) once
+    ``run_dir`` has its config: the run dies mid-way, the nanny starts a new worker."""
+    t0 = time.monotonic()
+    while not (run_dir / "config.json").exists():
+        if time.monotonic() - t0 > 120:
+            return
+        time.sleep(0.05)
+    for child in psutil.Process(worker.pid).children():
+        child.kill()
+        killed.append(child.pid)
+
+
+def test_sweep_on_an_external_scheduler_survives_a_dead_worker(two_points, tmp_path):
     from distributed import Client
     ref, _ = two_points
     file = tmp_path / "scheduler.json"
     quiet = dict(env=_env(), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     scheduler = subprocess.Popen(["dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
                                   "--no-dashboard", "--scheduler-file", str(file)], **quiet)
-    worker = None
+    worker, killed = None, []
     try:
         t0 = time.monotonic()
         while not file.exists():
@@ -159,16 +173,21 @@ def test_sweep_on_an_external_scheduler(two_points, tmp_path):
                                   **quiet)
         with Client(address, timeout="30s") as c:
             c.wait_for_workers(1, timeout=60)
-            workers = set(c.scheduler_info()["workers"])
+        killer = threading.Thread(target=_kill_worker_once_started,
+                                  args=(worker, tmp_path / "out/runs/L=4/seed=1", killed))
+        killer.start()
         summary = sweep(tmp_path / "out", seeds=[1], grid={"L": [4]}, preset="smoke",
                         overrides=OVERRIDES, scheduler=address, progress=False)
+        killer.join()
+        with Client(address, timeout="30s") as c:
+            workers = set(c.scheduler_info()["workers"])
     finally:
         for p in (worker, scheduler):
             if p is not None:
                 _stop(p)
-    assert summary["failed"] == []
-    assert {r["worker"] for r in summary["runs"]} <= workers
-    assert len(summary["runs"]) == 1
-    # numbers do not depend on where a run ran
+    assert killed, "the worker was never killed"
+    assert summary["failed"] == [] and len(summary["runs"]) == 1
+    assert summary["runs"][0]["worker"] in workers       # the worker that replaced it
+    # run again after its worker died, with the numbers of an undisturbed run
     assert (_results(tmp_path / "out/runs/L=4/seed=1")["losses"]
             == _results(ref / "runs/L=4/seed=1")["losses"])
