@@ -58,8 +58,8 @@ PRESETS = {
     # `minirg sweep --preset study-quick`: 3 seeds x L = 8, 16, 32 x both coarse-grainers
     # on 2 cores in <= 30 min (minirg.study.STUDY_DEFAULTS holds its seeds and grid).
     "study-quick": {
-        "data": {"n_critical": 2000, "n_wide": 5000, "n_wide_test": 1000, "n_grid": 100},
-        "train": {"epochs": 20, "ae_wr_epochs": 30, "beta_net_epochs": 30, "workers": 1},
+        "data": {"n_critical": 2000, "n_wide": 4000, "n_wide_test": 1000, "n_grid": 100},
+        "train": {"epochs": 20, "ae_wr_epochs": 20, "beta_net_epochs": 20, "workers": 1},
         "analysis": {"n_boot": 200},
     },
     "paper": {

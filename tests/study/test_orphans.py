@@ -1,4 +1,4 @@
-"""Killing a run's main process leaves no worker process behind (issue 12, item 1).
+"""Killing the main process of a run or a sweep leaves no worker behind (issue 12, item 1).
 
 A real kill: the run is a subprocess, its descendants are recorded once the
 Dask workers are up, then the main process gets the signal and every recorded
@@ -81,4 +81,12 @@ def _kill_and_check(proc, sig, tmp_path):
 def test_killed_run_leaves_no_workers(tmp_path, sig):
     proc = _start(["reproduce", "--preset", "smoke", "--set", "train.epochs=200",
                    "--set", "train.workers=2", "--L", "8", "--out", "run"], tmp_path)
+    _kill_and_check(proc, sig, tmp_path)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
+                         ids=["SIGTERM", "SIGINT", "SIGKILL"])
+def test_killed_sweep_leaves_no_workers(tmp_path, sig):
+    proc = _start(["sweep", "--preset", "smoke", "--seeds", "0,1", "--grid", "L=8",
+                   "--workers", "2", "--set", "train.epochs=200", "--out", "sw"], tmp_path)
     _kill_and_check(proc, sig, tmp_path)
