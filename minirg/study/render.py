@@ -80,7 +80,8 @@ def _headline(summary):
 
 
 def _rest(params, key):
-    return _label({k: v for k, v in params.items() if k != key})
+    rest = {k: v for k, v in params.items() if k != key}
+    return _label(rest) if rest else ""
 
 
 def _errorbar(ax, x, stats, label, **kw):
@@ -111,8 +112,9 @@ def _versus(summary, out, key, name, x_of, xlabel, extra=None):
     if extra:
         extra(ax, lines)
     ax.axhline(BETA_C, color="k", ls=":", label="beta_c (exact, infinite lattice)")
+    ax.set_xticks(sorted({x for pts in series.values() for x, _, _ in pts}))
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("crossing beta")
+    ax.set_ylabel(f"crossing beta ({SEM})")
     ax.legend(fontsize=7)
     save_figure(ax, Path(out) / "figures" / f"{name}.png")
     return lines
