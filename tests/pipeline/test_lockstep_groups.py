@@ -70,17 +70,22 @@ def test_units_group_same_shaped_models_after_their_dependencies():
         ["+".join(GROUP)]                                       # "auto" on a GPU
 
 
-def test_lockstep_group_matches_separate_trainings(data, tmp_path):
-    ref = _run_dir(data, tmp_path, "off", False)
+@pytest.fixture(scope="module")
+def ref(data, tmp_path_factory):
+    """The models of NAMES trained one by one (lockstep off)."""
+    ref = _run_dir(data, tmp_path_factory.mktemp("lockstep-ref"), "off", False)
     pipeline._train_all(_config(False), ref, NAMES, progress=False, workers=1)
+    return ref
+
+
+@pytest.mark.parametrize("workers", [1, 2])       # in-process, and a group as a Dask task
+def test_lockstep_group_matches_separate_trainings(data, ref, tmp_path, workers):
     got = _run_dir(data, tmp_path, "on", True)
-    pipeline._train_all(_config(True), got, NAMES, progress=False, workers=1)
+    pipeline._train_all(_config(True), got, NAMES, progress=False, workers=workers)
     _assert_same_training(ref, got)
 
 
-def test_interrupted_group_resumes_from_its_checkpoint(data, tmp_path, monkeypatch):
-    ref = _run_dir(data, tmp_path, "ref", False)
-    pipeline._train_all(_config(False), ref, NAMES, progress=False, workers=1)
+def test_interrupted_group_resumes_from_its_checkpoint(data, ref, tmp_path, monkeypatch):
     out, real = _run_dir(data, tmp_path, "killed", True), pipeline.fit_lockstep
     calls = []
 
