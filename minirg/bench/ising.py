@@ -5,7 +5,7 @@ python scripts/bench_ising.py [--paper-datasets] [--crossover] [--gpu] [--repeat
 Rows: Metropolis spin-flip attempts per ns (a batch of lattices, all
 threads), independent near-critical samples per second (L = 32,
 beta = 0.4352), both beside the NumPy checkerboard Metropolis of
-minirg.ising.gpu run on NumPy; optionally the wall time of the paper's
+minirg.ising.checkerboard run on NumPy; optionally the wall time of the paper's
 dataset sizes and the cost per independent sample of every algorithm over
 beta (the measurement behind the "auto" choice).
 """
@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from minirg.bench._timing import best
-from minirg.ising import gpu
+from minirg.ising.checkerboard import checkerboard_sweeps, sample_checkerboard, uniform_source
 from minirg.ising.datasets import PAPER_SIZES, make_datasets
 from minirg.ising.mc import evolve, sample
 from minirg.ising.tuning import ALGORITHMS, _pilot, measure_tau
@@ -29,9 +29,9 @@ def metropolis_rates(L=32, beta=0.4352, batch=256, sweeps=200, repeats=3):
     spins = np.ones((batch, L, L), np.int8)
     evolve(spins[:64], beta, 1)                                  # load the SIMD kernel
     t_numba = best(lambda: evolve(spins, beta, sweeps), repeats)
-    uniform = gpu.uniform_source(np, 0)
+    uniform = uniform_source(np, 0)
     np_sweeps = max(1, sweeps // 20)
-    t_numpy = best(lambda: gpu.checkerboard_sweeps(spins, beta, np_sweeps, uniform), repeats)
+    t_numpy = best(lambda: checkerboard_sweeps(spins, beta, np_sweeps, uniform), repeats)
     attempts = batch * L * L
     return attempts * sweeps / t_numba / 1e9, attempts * np_sweeps / t_numpy / 1e9
 
@@ -52,8 +52,8 @@ def sample_rates(L=32, beta=0.4352, n=30_000, repeats=3):
     spacing = measure_tau(L, beta, "metropolis")["spacing"]
     batch = 1024
     spins = np.ones((batch, L, L), np.int8)
-    uniform = gpu.uniform_source(np, 0)
-    t_sweep = best(lambda: gpu.checkerboard_sweeps(spins, beta, 5, uniform), repeats) / 5
+    uniform = uniform_source(np, 0)
+    t_sweep = best(lambda: checkerboard_sweeps(spins, beta, 5, uniform), repeats) / 5
     return cold, warm, batch / (t_sweep * spacing), spacing
 
 
@@ -93,16 +93,16 @@ def gpu_rates(L=32, beta=0.4352, batch=16_384, sweeps=20, n=65_536):
     """(Metropolis attempts/ns, independent samples/s) of the array code on CuPy."""
     from minirg._backend import namespace_for, to_numpy
     xp = namespace_for("gpu")                       # ValueError without CuPy or GPU
-    uniform = gpu.uniform_source(xp, 0)
+    uniform = uniform_source(xp, 0)
     spins = xp.ones((batch, L, L), dtype=xp.int8)
 
     def run():
-        to_numpy(gpu.checkerboard_sweeps(spins, beta, sweeps, uniform)[0, 0, 0])  # sync
+        to_numpy(checkerboard_sweeps(spins, beta, sweeps, uniform)[0, 0, 0])  # sync
     run()
     attempts = batch * L * L * sweeps / best(run, 3) / 1e9
-    gpu.sample_gpu(L, beta, 64, device="gpu")                # pilot (CPU) and warm-up
+    sample_checkerboard(L, beta, 64, device="gpu")   # pilot (CPU), warm-up
     t0 = time.perf_counter()
-    gpu.sample_gpu(L, beta, n, device="gpu", batch=n // 4)
+    sample_checkerboard(L, beta, n, device="gpu", batch=n // 4)
     return attempts, n / (time.perf_counter() - t0)
 
 

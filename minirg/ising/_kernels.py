@@ -1,18 +1,27 @@
-"""Numba kernels for the Ising samplers (the only @njit code in minirg.ising).
+"""Numba kernels: the fast versions of `rules` and `chain` (the only @njit code
+in minirg.ising).
+
+    kernel                 reference it implements (tests/ising/test_rules.py)
+    _local_sweep           rules.local_sweep (Metropolis, heat bath)
+    _local_lanes           _local_sweep on B lattices at once (SIMD lanes)
+    _wolff_flip            rules.wolff_flip
+    _global_flip, _update  one step of chain.run_chain
+    _run_plan              chain.run_chain, for C chains in parallel
+    _energy_sum            observables.lattice_energy (= -_energy_sum)
+    _measure               the pilot runs of tuning.measure_tau
 
 Randomness: every chain carries one uint64 state of a SplitMix64 generator
-(state += GAMMA; output = mix(state)). The states are drawn outside from
+(state += GAMMA; output = mix(state)), replayed in plain Python by
+`chain.SplitMix64`. The states are drawn outside from
 ``np.random.default_rng(seed)`` and passed in, so a kernel's result depends
-only on its inputs, never on thread timing; ``tests/naive.py`` replays the
-same stream in plain Python.
+only on its inputs, never on thread timing.
 
-Update tables ``thr`` hold flip thresholds on 53-bit integers: a local move
-at a site with d = s_ij * (sum of its 4 neighbours) flips with probability
-thr[(d + 4) // 2] / 2**53 (the 53-bit draw is always < 2**53, so a
-threshold of 2**53 always flips). The same table gives Metropolis
-(min(1, exp(-2 beta d))) and heat bath (1 / (1 + exp(2 beta d))). For
-Wolff, thr[0] / 2**32 = 1 - exp(-2 beta) (32-bit draws: p_add is off by
-< 2.4e-10, far below any statistical error).
+Update tables ``thr`` (from tuning.update_table) hold the rules'
+probabilities as integer thresholds: a local move at a site with
+d = s_ij * (sum of its 4 neighbours) flips if its 53-bit draw is
+< thr[(d + 4) // 2] (= floor(p 2^53) of rules.flip_probabilities; 2^53
+always flips). For Wolff, a bond is added if a 32-bit draw is < thr[0]
+(= floor(p_add 2^32) of rules.bond_probability).
 
 Algorithm codes: 0 = local checkerboard sweep (Metropolis or heat bath),
 1 = Wolff single-cluster flip.
@@ -39,12 +48,11 @@ def _mix(z):
 
 @njit(cache=True)
 def _local_sweep(s, thr, x):
-    """One checkerboard sweep of single-spin flips on s (L, L) int8, in place.
+    """rules.local_sweep on s (L, L) int8, in place; returns the new RNG state.
 
-    Colour 0 ((i + j) even) first, then colour 1, row-major within a colour
-    (sites of one colour are independent, so any order gives the same chain).
-    One draw per site, used or not, so lane b of _local_lanes replays this
-    exactly. Returns the new RNG state.
+    Colour 0 ((i + j) even) first, then colour 1, row-major within a colour;
+    one draw per site, used or not (chain.SplitMix64.sweep_uniforms draws in
+    this order), so lane b of _local_lanes replays this exactly.
     """
     L = s.shape[0]
     for colour in range(2):
@@ -98,9 +106,9 @@ def _local_lanes(S, X, thr, n_sweeps):
 
 @njit(cache=True)
 def _wolff_flip(flat, L, p_thr, x, stack):
-    """Grow and flip one Wolff cluster on flat (L*L,) int8, in place.
+    """rules.wolff_flip on flat (L*L,) int8, in place.
 
-    A site is flipped when pushed, so "already in the cluster" needs no extra
+    The seed site comes from one draw (chain.SplitMix64.site). A site is flipped when pushed, so "already in the cluster" needs no extra
     array: it no longer carries the seed's sign. Each popped site draws two
     64-bit numbers, giving four 32-bit uniforms for its neighbours up, down,
     left, right (bond added if aligned and uniform < p_thr / 2**32), and
@@ -143,7 +151,7 @@ def _wolff_flip(flat, L, p_thr, x, stack):
 
 @njit(cache=True)
 def _update(s, algo, thr, x, stack):
-    """One update of kind algo on s (L, L); returns (RNG state, sites touched)."""
+    """One step of chain.rule(algo, thr) on s (L, L); returns (RNG state, sites touched)."""
     L = s.shape[0]
     if algo == 0:
         return _local_sweep(s, thr, x), L * L
@@ -152,7 +160,7 @@ def _update(s, algo, thr, x, stack):
 
 @njit(cache=True)
 def _energy_sum(s):
-    """Sum over bonds of s_i s_j for s (L, L) periodic (so E = -this)."""
+    """Sum over bonds of s_i s_j for s (L, L) periodic: -observables.lattice_energy."""
     L = s.shape[0]
     total = np.int64(0)                 # int64: int8 sums would overflow
     for i in range(L):
@@ -177,7 +185,7 @@ def _global_flip(s, x):
 
 @njit(cache=True, parallel=True)
 def _run_plan(spins, states, plan, algo, thr, steps, cold, out, global_flip):
-    """Advance chains and save samples, in place.
+    """chain.run_chain for C chains in parallel: advance them and save samples, in place.
 
     spins : (C, L, L) int8 chain states; states : (C,) uint64 RNG states.
     plan : (C, K) int64 sample indices per chain (-1 = nothing), in order.

@@ -1,5 +1,8 @@
 """Coarse-graining of lattices: decimation (as slicing and as matrices) and majority rule.
 
+Majority rule replaces each b x b block by the sign of its sum (a seeded coin
+for ties); see `majority`.
+
 Decimation step 1 keeps the sites with (row + col) even: each row r of the
 (L, L) lattice keeps columns r % 2, r % 2 + 2, ..., giving an (L, L/2)
 lattice. Step 2 keeps the even rows of that, giving (L/2, L/2), which equals
@@ -11,7 +14,7 @@ reading).
 
 import numpy as np
 
-from minirg._checks import check_L, check_seed, check_spins
+from minirg._checks import check_L, check_int, check_seed, check_spins
 
 __all__ = ["decimate", "decimation_matrix", "majority"]
 
@@ -79,24 +82,34 @@ def decimation_matrix(L, step=1):
 
 
 def majority(spins, b=2, seed=0):
-    """Majority-rule block spins over b x b blocks, ties broken at random.
+    """Majority-rule block spins: the sign of the sum of each b x b block.
+
+    Block (I, J) covers rows I*b .. I*b + b - 1 and columns J*b .. J*b + b - 1.
+    A block whose sum is 0 (a tie, possible only for even b: 2 up and 2 down
+    when b = 2) gets +1 or -1 with probability 1/2 each.
+
+    Tie-break, exactly: ``np.random.default_rng(seed).choice([-1, 1], size)``
+    draws one sign for every block of the output (tied or not, in C order
+    over the whole (..., L/b, L/b) array), and the tied blocks take theirs.
+    So the same seed and the same input shape give the same blocks, and a
+    tied block's sign does not depend on the other blocks' spins.
 
     Parameters
     ----------
     spins : (..., L, L) array of +-1, L divisible by b
     b : int
-        Block side (>= 2).
+        Block side, an integer >= 2.
     seed : int
-        Seed of the tie-breaking generator (np.random.default_rng).
+        Non-negative seed of the tie-breaking generator.
 
     Returns
     -------
-    (..., L/b, L/b) int8 : sign of each block's sum; a zero sum (possible for
-    even b) gets +1 or -1 with probability 1/2.
+    (..., L/b, L/b) int8 of +-1.
     """
     s = check_spins(spins)
+    b = check_int(b, "b", 2)
     L = s.shape[-1]
-    if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or b < 2 or L % b:
+    if L % b:
         raise ValueError(f"block side b must be an integer >= 2 dividing L = {L}, got {b!r}")
     rng = np.random.default_rng(check_seed(seed))
     blocks = s.reshape(s.shape[:-2] + (L // b, b, L // b, b))

@@ -8,28 +8,53 @@ with his automatic window (Madras & Sokal 1988).
 
 import numpy as np
 
+from minirg._backend import get_namespace, is_numpy
 from minirg._checks import check_spins
 
-__all__ = ["energy", "magnetization", "specific_heat", "autocorrelation",
+__all__ = ["lattice_energy", "energy_per_spin", "energy", "magnetization", "specific_heat", "autocorrelation",
            "tau_int", "mean_error", "jackknife"]
 
 
-def energy(spins):
-    """Energy per spin of periodic lattices.
+def lattice_energy(spins):
+    """The energy H = -sum_<ij> s_i s_j of each periodic lattice (J = 1).
 
     Parameters
     ----------
-    spins : (..., L, L) array of +-1
+    spins : (..., L, L) array of +-1, any array-API library (NumPy, CuPy, ...)
 
     Returns
     -------
-    e : (...) float64
-        -(1/L^2) sum over the 2 L^2 nearest-neighbour bonds of s_i s_j.
+    E : (...) int64
+        Each of the 2 L^2 nearest-neighbour bonds counted once, as the bond
+        to the right and the bond below each site. The fast version inside
+        the pilot kernel is `_kernels._energy_sum` (= -E).
     """
-    s = check_spins(spins)
-    bonds = s * (np.roll(s, -1, axis=-1) + np.roll(s, -1, axis=-2))  # int8, |.| <= 2
-    L = s.shape[-1]
-    return -np.sum(bonds, axis=(-2, -1), dtype=np.int64) / (L * L)
+    xp = get_namespace(spins)
+    s = check_spins(spins) if is_numpy(xp) else _check_spins_xp(xp, spins)
+    bonds = s * (xp.roll(s, -1, axis=-1) + xp.roll(s, -1, axis=-2))  # int8, |.| <= 2
+    return -xp.sum(bonds, axis=(-2, -1), dtype=xp.int64)
+
+
+def energy_per_spin(spins):
+    """H / L^2 of each periodic lattice: spins (..., L, L) -> (...) float64.
+
+    -2 for an ordered lattice, +2 for a checkerboard.
+    """
+    xp = get_namespace(spins)
+    L = spins.shape[-1]
+    return xp.astype(lattice_energy(spins), xp.float64) / (L * L)
+
+
+energy = energy_per_spin        # the name used since phase 1
+
+
+def _check_spins_xp(xp, spins):
+    """check_spins for a non-NumPy array: shape (..., L, L), values +-1, as int8."""
+    if spins.ndim < 2 or spins.shape[-1] != spins.shape[-2]:
+        raise ValueError(f"spins must be square lattices (..., L, L), got shape {spins.shape}")
+    if not bool(xp.all((spins == 1) | (spins == -1))):
+        raise ValueError("spins must contain only +1 and -1")
+    return xp.astype(spins, xp.int8)
 
 
 def magnetization(spins):

@@ -20,27 +20,43 @@ def _log_cosh(x):
     return a + np.log1p(np.exp(-2 * a)) - np.log(2.0)
 
 
+def _couplings(beta, name="beta"):
+    """beta as float64 array, refusing what is not an inverse temperature.
+
+    beta = 0 (infinite temperature) is allowed: it is the trivial fixed point.
+    """
+    try:
+        arr = np.asarray(beta, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a finite number >= 0, got {beta!r}") from None
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        raise ValueError(f"{name} must be finite and >= 0 (an inverse temperature), "
+                         f"got {float(arr[bad].ravel()[0])}")
+    return arr
+
+
 def beta_prime(beta):
     """One decimation step of the recursion.
 
     Parameters
     ----------
     beta : float or array
-        Nearest-neighbour coupling(s) (any real value; the map is even).
+        Nearest-neighbour coupling(s), finite and >= 0 (ValueError otherwise).
 
     Returns
     -------
     beta' : float or array like beta
         (3/8) ln cosh(4 beta), finite for any finite beta.
     """
-    out = 0.375 * _log_cosh(4 * np.asarray(beta, dtype=np.float64))
+    out = 0.375 * _log_cosh(4 * _couplings(beta))
     return float(out) if np.ndim(out) == 0 else out
 
 
 def recursion_slope(beta=None):
     """d beta'/d beta = (3/2) tanh(4 beta), at the nontrivial fixed point by default."""
     beta = fixed_point() if beta is None else beta
-    out = 1.5 * np.tanh(4 * np.asarray(beta, dtype=np.float64))
+    out = 1.5 * np.tanh(4 * _couplings(beta))
     return float(out) if np.ndim(out) == 0 else out
 
 

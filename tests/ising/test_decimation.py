@@ -60,6 +60,53 @@ def test_majority_ties_are_random():
     assert 0.4 < (out == 1).mean() < 0.6
 
 
+def _block(pattern):
+    """A 4x4 lattice whose top-left 2x2 block is pattern, the rest all up."""
+    s = np.ones((4, 4), np.int8)
+    s[:2, :2] = pattern
+    return s
+
+
+def test_majority_on_hand_made_lattices():
+    up = np.ones((4, 4), np.int8)
+    np.testing.assert_array_equal(majority(up), np.ones((2, 2)))
+    np.testing.assert_array_equal(majority(-up), -np.ones((2, 2)))
+    three_up = _block([[1, 1], [1, -1]])                  # 3 up, 1 down: +1
+    assert majority(three_up)[0, 0] == 1
+    three_down = _block([[-1, -1], [1, -1]])              # 1 up, 3 down: -1
+    assert majority(three_down)[0, 0] == -1
+    np.testing.assert_array_equal(majority(three_down)[[0, 1, 1], [1, 0, 1]], 1)
+    # odd b never ties: 5 of 9 up is +1 whatever the seed
+    s = -np.ones((6, 6), np.int8)
+    s[:3, :3].flat[:5] = 1
+    for seed in range(5):
+        assert majority(s, 3, seed=seed)[0, 0] == 1
+
+
+def test_majority_tie_break_is_the_stated_seeded_coin():
+    board = np.tile(np.array([[1, -1], [-1, 1]], np.int8), (4, 4))   # 8x8, every block ties
+    rows = np.tile(np.array([[1, 1], [-1, -1]], np.int8), (4, 4))    # ties of another pattern
+    for seed in (0, 1, 7):
+        coin = np.random.default_rng(seed).choice(np.array([-1, 1], np.int8), (4, 4))
+        np.testing.assert_array_equal(majority(board, seed=seed), coin)       # the documented rule
+        np.testing.assert_array_equal(majority(rows, seed=seed), coin)        # spins do not matter
+    assert not np.array_equal(majority(board, seed=0), majority(board, seed=1))
+    # a tied block keeps its coin when the other blocks change
+    mixed = board.copy()
+    mixed[2:, :] = 1
+    np.testing.assert_array_equal(majority(mixed, seed=3)[0], majority(board, seed=3)[0])
+    np.testing.assert_array_equal(majority(mixed, seed=3)[1:], 1)
+
+
+def test_majority_batches_like_single_lattices(rng):
+    spins = _lattices(rng, (2, 3, 8, 8))
+    out = majority(spins, 2, seed=4)
+    assert out.shape == (2, 3, 4, 4)
+    for idx in np.ndindex(2, 3):                          # outside ties, lattice by lattice
+        ref = naive.majority(spins[idx], 2)
+        np.testing.assert_array_equal(out[idx][ref != 0], ref[ref != 0])
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: decimate(np.ones((6, 6)), 3), "steps"),
     (lambda: decimate(np.ones((5, 5)), 1), "L"),
@@ -68,6 +115,9 @@ def test_majority_ties_are_random():
     (lambda: decimation_matrix(8, 0), "step"),
     (lambda: majority(np.ones((6, 6)), 4), "divid"),
     (lambda: majority(np.ones((6, 6)), 2, seed=-1), "seed"),
+    (lambda: majority(np.ones((6, 6)), 1), "b must"),
+    (lambda: majority(np.ones((6, 6)), 2.0), "b must"),
+    (lambda: majority(np.full((4, 4), 0), 2), r"\+1 and -1"),
 ])
 def test_bad_inputs(call, match):
     with pytest.raises(ValueError, match=match):

@@ -1,11 +1,13 @@
-"""Numba kernels against the plain-loop references of tests/naive.py, on the same
-random streams (exact equality)."""
+"""Numba kernels against the plain-loop references they implement (minirg.ising.rules
+and minirg.ising.chain), on the same random streams (exact equality)."""
 
 import numpy as np
 import pytest
 
-import naive
 from minirg.ising import _kernels as K
+from minirg.ising.chain import SplitMix64, rule, run_chain
+from minirg.ising.observables import energy_per_spin, lattice_energy
+from minirg.ising.rules import local_sweep, wolff_flip
 from minirg.ising.tuning import update_table
 
 
@@ -21,18 +23,29 @@ def test_mix_matches_splitmix(rng):
     with np.errstate(over="ignore"):
         for _ in range(20):
             x = _seed(rng)
-            state, out = naive.splitmix(x)
-            assert int(K._mix(np.uint64(state))) == out
+            stream = SplitMix64(x)
+            out = stream.next()
+            assert int(K._mix(np.uint64(stream.state))) == out
+            assert stream.state == (x + int(K.GAMMA)) % 2**64
+
+
+def test_splitmix_published_values():
+    stream = SplitMix64(0)           # the reference outputs of SplitMix64 from seed 0
+    assert [stream.next() for _ in range(3)] == [
+        0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F]
 
 
 @pytest.mark.parametrize("algorithm", ["metropolis", "heatbath"])
 @pytest.mark.parametrize("beta", [0.05, 0.44, 1.2])
 @pytest.mark.parametrize("L", [4, 6])
-def test_local_sweep_matches_naive(rng, algorithm, beta, L):
+def test_local_sweep_matches_reference(rng, algorithm, beta, L):
     spins = _lattice(rng, L)
     _, thr = update_table(beta, algorithm)
     x = _seed(rng)
-    want, want_x = naive.local_sweep(spins, thr, x)
+    stream = SplitMix64(x)
+    # the kernel's integer test k < thr is u < thr / 2^53 for u = k / 2^53
+    want = local_sweep(spins.copy(), thr / 2.0**53, stream.sweep_uniforms(L))
+    want_x = stream.state
     got = spins.copy()
     with np.errstate(over="ignore"):
         got_x = K._local_sweep(got, thr, np.uint64(x))
@@ -41,14 +54,17 @@ def test_local_sweep_matches_naive(rng, algorithm, beta, L):
 
 
 @pytest.mark.parametrize("beta", [0.2, 0.44, 0.8])
-def test_wolff_flip_matches_naive(rng, beta):
+def test_wolff_flip_matches_reference(rng, beta):
     L = 6
     spins = _lattice(rng, L)
     _, thr = update_table(beta, "wolff")
     stack = np.empty(L * L, np.int64)
     x = _seed(rng)
     for _ in range(5):                       # several flips: the stream carries over
-        want, want_x, want_size = naive.wolff_flip(spins, thr[0], x)
+        stream = SplitMix64(x)
+        want = spins.copy()
+        want_size = wolff_flip(want, thr[0] / 2.0**32, stream.site(L), stream.bond_uniforms)
+        want_x = stream.state
         with np.errstate(over="ignore"):
             got_x, size = K._wolff_flip(spins.reshape(L * L), L, thr[0], np.uint64(x), stack)
         np.testing.assert_array_equal(spins, want)
@@ -73,10 +89,11 @@ def test_lanes_match_single_lattice_sweeps(rng):
             assert int(X[k // B, k % B]) == int(x)
 
 
-def test_energy_sum_matches_naive(rng):
+def test_energy_sum_matches_lattice_energy(rng):
     for L in (4, 5, 8):
         spins = _lattice(rng, L)
-        assert -K._energy_sum(spins) / L**2 == pytest.approx(naive.energy(spins))
+        assert -K._energy_sum(spins) == lattice_energy(spins)
+        assert -K._energy_sum(spins) / L**2 == pytest.approx(energy_per_spin(spins))
 
 
 def _plan_inputs(rng, C=3, K_=4, L=4):
@@ -112,7 +129,7 @@ def test_measure_records_energy_and_magnetisation(rng):
     with np.errstate(over="ignore"):
         K._measure(spins, states, 0, thr, 1, E, M, sizes)
     for c in range(3):                        # the last column describes the final state
-        assert E[c, -1] == pytest.approx(naive.energy(spins[c]))
+        assert E[c, -1] == pytest.approx(energy_per_spin(spins[c]))
         assert M[c, -1] == pytest.approx(abs(spins[c].mean()))
     assert (sizes == 5 * 16).all()
 
@@ -127,3 +144,40 @@ def test_run_plan_cold_restart(rng):
     with np.errstate(over="ignore"):
         K._run_plan(spins, states, plan, algo, thr, steps, cold, out, False)
     assert (out == 1).all()
+
+
+@pytest.mark.parametrize("global_flip", [True, False])
+def test_run_plan_matches_run_chain(rng, global_flip):
+    """Each chain of the parallel driver is the reference driver on its own stream,
+    here with the rule, its table and the cold restarts changing from sample to sample."""
+    spins, states, plan, algo, thr, steps, cold = _plan_inputs(rng)
+    steps = rng.integers(0, 4, size=plan.size).astype(np.int64)
+    cold[::5] = 1
+    out = np.empty((plan.size, 4, 4), np.int8)
+    s, x = spins.copy(), states.copy()
+    with np.errstate(over="ignore"):
+        K._run_plan(s, x, plan, algo, thr, steps, cold, out, global_flip)
+    for c in range(plan.shape[0]):
+        stream, lattice = SplitMix64(states[c]), spins[c]
+        for k in plan[c]:                    # one block per sample, continuing the chain
+            lattice = run_chain(lattice, rule(algo[k], thr[k]), [steps[k]], stream,
+                                cold=[cold[k]], global_flip=global_flip)[0]
+            np.testing.assert_array_equal(out[k], lattice)
+        np.testing.assert_array_equal(s[c], lattice)
+        assert int(x[c]) == stream.state
+
+
+@pytest.mark.parametrize("algorithm", ["metropolis", "heatbath", "wolff"])
+def test_run_plan_is_run_chain_of_sample(rng, algorithm):
+    """mc.sample's case: one rule, thermalisation then spacing, global flips."""
+    L, K_ = 6, 5
+    spins = _lattice(rng, L)[None]
+    state = np.array([_seed(rng)], np.uint64)
+    code, table = update_table(0.44, algorithm)
+    steps = np.array([7] + [3] * (K_ - 1), np.int64)
+    out = np.empty((K_, L, L), np.int8)
+    with np.errstate(over="ignore"):
+        K._run_plan(spins.copy(), state.copy(), np.arange(K_)[None], np.full(K_, code, np.int8),
+                    np.tile(table, (K_, 1)), steps, np.zeros(K_, np.int8), out, True)
+    want = run_chain(spins[0], rule(code, table), steps, SplitMix64(state[0]))
+    np.testing.assert_array_equal(out, want)

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import naive
-from minirg.ising import (autocorrelation, energy, jackknife, magnetization,
-                          mean_error, specific_heat, tau_int)
+from minirg._backend import to_numpy
+from minirg.ising import (autocorrelation, energy, energy_per_spin, jackknife, lattice_energy,
+                          magnetization, mean_error, specific_heat, tau_int)
 
 
 def test_energy_matches_naive_and_is_vectorised(rng):
@@ -22,6 +23,26 @@ def test_ground_states_and_checkerboard():
     board = np.where(np.add.outer(np.arange(8), np.arange(8)) % 2, 1, -1)
     assert energy(up) == -2.0 and energy(-up) == -2.0 and energy(board) == 2.0
     assert magnetization(-up) == -1.0 and magnetization(board) == 0.0
+
+
+def test_lattice_energy_of_known_lattices_on_every_backend(xp):
+    up = np.ones((2, 8, 8), np.int8)
+    board = np.where(np.add.outer(np.arange(8), np.arange(8)) % 2, 1, -1).astype(np.int8)
+    stripes = np.repeat(np.array([1, -1] * 4, np.int8)[:, None], 8, axis=1)
+    lattices = np.stack([up[0], -up[1], board, stripes])
+    E = to_numpy(lattice_energy(xp.asarray(lattices)))
+    # 2 L^2 = 128 bonds: all satisfied, all broken, and for stripes the vertical half broken
+    np.testing.assert_array_equal(E, [-128, -128, 128, 0])
+    np.testing.assert_array_equal(to_numpy(energy_per_spin(xp.asarray(lattices))),
+                                  [-2.0, -2.0, 2.0, 0.0])
+    assert energy is energy_per_spin                      # the phase-1 name still works
+
+
+def test_lattice_energy_refuses_bad_spins_on_every_backend(xp):
+    with pytest.raises(ValueError, match="spins"):
+        lattice_energy(xp.asarray(np.zeros((4, 4), np.int8)))
+    with pytest.raises(ValueError, match="spins"):
+        lattice_energy(xp.asarray(np.ones((4, 6), np.int8)))
 
 
 @pytest.mark.parametrize("bad", [np.zeros((4, 4)), np.full((4, 4), 2),

@@ -34,3 +34,11 @@ def test_beta_prime_vectorised_and_safe_for_large_beta():
 def test_beta_c():
     assert BETA_C == pytest.approx(0.5 * np.log(1 + np.sqrt(2)), abs=1e-15)
     assert np.sinh(2 * BETA_C) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", [-1, -1e-9, np.nan, np.inf, -np.inf, [0.3, -0.2], "x"])
+def test_beta_prime_refuses_what_is_not_an_inverse_temperature(bad):
+    with pytest.raises(ValueError, match="beta must be"):
+        beta_prime(bad)
+    with pytest.raises(ValueError, match="beta must be"):
+        recursion_slope(bad)

@@ -1,11 +1,13 @@
-"""Batched checkerboard Metropolis written with array-API operations.
+"""Checkerboard Metropolis on a batch of lattices, written with array-API operations.
 
-One source runs on CuPy (GPU) and on NumPy (CPU, where it is also the plain
-vectorised baseline of the benchmarks). The chain is the same as the numba
-checkerboard Metropolis of `mc.sample` (sites of one colour are independent
-given the other colour), so its autocorrelation times, thermalisation and
-spacing come from the same pilot measurement. CuPy is imported lazily, only
-when device="gpu" is asked for.
+`rules.metropolis_sweep` updates one site at a time; here all sites of one
+colour are updated at once (they do not neighbour each other, so this is
+the same Markov chain), for every lattice of a batch, as whole-array
+operations. One source runs on CuPy (the GPU sampler) and on NumPy (the
+vectorised CPU baseline of `minirg bench ising`). The flip probabilities are
+`rules.flip_probabilities`, and the autocorrelation times, thermalisation
+and spacing come from the same pilot measurement as `mc.sample`'s Metropolis.
+CuPy is imported lazily, only when device="gpu" is asked for.
 """
 
 import numpy as np
@@ -13,9 +15,10 @@ import numpy as np
 from .._backend import get_namespace, namespace_for, to_numpy
 from minirg._checks import check_L, check_beta, check_count, check_seed
 from .rg import BETA_C
+from .rules import flip_probabilities
 from .tuning import measure_tau
 
-__all__ = ["checkerboard_sweeps", "uniform_source", "sample_gpu"]
+__all__ = ["checkerboard_sweeps", "uniform_source", "sample_checkerboard"]
 
 
 def uniform_source(xp, seed):
@@ -38,6 +41,9 @@ def _colour_masks(xp, L):
 def checkerboard_sweeps(spins, beta, n_sweeps, uniform):
     """Metropolis sweeps on a batch of lattices; colour (i+j) even, then odd.
 
+    Each lattice follows `rules.metropolis_sweep` with u[i, j] taken from the
+    draw of site (i, j)'s colour.
+
     Parameters
     ----------
     spins : (n, L, L) int8 array (any array-API library) of +-1
@@ -53,9 +59,8 @@ def checkerboard_sweeps(spins, beta, n_sweeps, uniform):
     """
     xp = get_namespace(spins)
     L = spins.shape[-1]
-    d = np.arange(-4, 5, 2)
-    # acceptance min(1, e^{-2 beta d}) indexed by (d + 4) // 2
-    table = xp.asarray(np.minimum(1.0, np.exp(-2 * beta * d)), dtype=xp.float32)
+    # flip probability min(1, e^{-2 beta d}) indexed by (d + 4) // 2
+    table = xp.asarray(flip_probabilities(beta, "metropolis"), dtype=xp.float32)
     masks = _colour_masks(xp, L)
     for _ in range(n_sweeps):
         for mask in masks:
@@ -68,7 +73,7 @@ def checkerboard_sweeps(spins, beta, n_sweeps, uniform):
     return spins
 
 
-def sample_gpu(L, beta, n, *, seed=0, device="gpu", batch=4096):
+def sample_checkerboard(L, beta, n, *, seed=0, device="gpu", batch=4096):
     """Independent lattices from batched checkerboard Metropolis on CuPy (or NumPy).
 
     Parameters
