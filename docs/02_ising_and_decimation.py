@@ -27,12 +27,43 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from minirg.ising import (BETA_C, beta_prime, decimate, decimation_matrix, energy, evolve,
-                          exact_energy, exact_specific_heat, fixed_point, implied_nu, jackknife,
-                          magnetization, mean_error, measure_tau, recursion_slope, sample,
-                          specific_heat, tau_int)
+from minirg.ising import (BETA_C, beta_prime, decimate, decimation_matrix, energy_per_spin,
+                          evolve, exact_energy, exact_specific_heat, fixed_point,
+                          flip_probabilities, implied_nu, jackknife, magnetization, mean_error,
+                          measure_tau, metropolis_sweep, recursion_slope, sample, specific_heat,
+                          tau_int)
 
 print(f"exact critical coupling beta_c = ln(1 + sqrt 2)/2 = {BETA_C:.5f}")
+
+# %% [markdown]
+# ## The Metropolis rule, written plainly
+#
+# Flipping spin $s_i$ changes the energy by $2d$ with $d = s_i \sum_{j \sim i} s_j \in
+# \{-4, -2, 0, 2, 4\}$. Metropolis accepts the flip with probability $\min(1, e^{-2\beta d})$, which
+# satisfies detailed balance with $e^{-\beta H}$. Since $d$ takes five values, the acceptance
+# probabilities are a table of five numbers:
+
+# %%
+print("d         :", np.arange(-4, 5, 2))
+print("P(flip)   :", np.round(flip_probabilities(0.4352, "metropolis"), 4))
+
+# %% [markdown]
+# `metropolis_sweep(spins, beta, u)` is the rule as a plain loop over one lattice, with its uniform
+# random numbers passed in (read its source: `minirg/ising/rules.py`). The fast samplers used below
+# are numba versions of these loops, tested against them on the same random numbers. The plain loop
+# is slow, but it is already a correct sampler: one chain on an $8 \times 8$ lattice, against the
+# exact mean energy.
+
+# %%
+beta, rng = 0.3, np.random.default_rng(0)
+s = np.ones((8, 8), dtype=np.int8)
+trace = []
+for sweep in range(600):
+    metropolis_sweep(s, beta, rng.random((8, 8)))
+    trace.append(float(energy_per_spin(s)))
+u, u_err = mean_error(trace[100:])                        # drop 100 sweeps of burn-in
+print(f"plain Metropolis, L = 8, beta = {beta}: u = {u:.4f} +- {u_err:.4f}, "
+      f"exact {exact_energy(8, beta):.4f}")
 
 # %% [markdown]
 # ## Samples against the exact answer
@@ -49,7 +80,7 @@ print(f"exact critical coupling beta_c = ln(1 + sqrt 2)/2 = {BETA_C:.5f}")
 def compare_with_exact(L, beta, n, seed):
     """(u, u_err, c, c_err, z_u, z_c, algorithm) from n sampled lattices."""
     spins, info = sample(L, beta, n, seed=seed, return_info=True)
-    e = energy(spins)                                      # (n,) energy per spin
+    e = energy_per_spin(spins)                             # (n,) energy per spin
     u, u_err = mean_error(e)
     c, c_err = jackknife(lambda block: specific_heat(block, beta, L), e)
     z_u = (u - exact_energy(L, beta)) / u_err
@@ -119,12 +150,12 @@ s = rng.choice(np.array([-1, 1], dtype=np.int8), size=(64, L, L))    # hot start
 burn_in = []
 for t in range(300):
     s = evolve(s, beta, 1, algorithm="metropolis", seed=1 + t)       # a fresh stream each sweep
-    burn_in.append(energy(s).mean())
+    burn_in.append(energy_per_spin(s).mean())
 
 E, M = [], []
 for t in range(600):
     s = evolve(s, beta, 1, algorithm="metropolis", seed=1000 + t)
-    E.append(energy(s))
+    E.append(energy_per_spin(s))
     M.append(np.abs(magnetization(s)))
 E, M = np.array(E).T, np.array(M).T                                  # (64 chains, 600 sweeps)
 
@@ -179,7 +210,7 @@ for algorithm in ("metropolis", "wolff"):
 
 # %%
 spins = sample(L, beta, 4000, seed=0)
-e = energy(spins).reshape(-1, 16).T                                  # (16 chains, 250 samples)
+e = energy_per_spin(spins).reshape(-1, 16).T                          # (16 chains, 250 samples)
 m = np.abs(magnetization(spins)).reshape(-1, 16).T
 print(f"tau_int of the returned sequence: energy {tau_int(e):.2f}, |m| {tau_int(m):.2f}")
 
@@ -289,7 +320,7 @@ u16 = exact_energy(16, fine)                                # decreasing in beta
 print("beta    recursion twice   measured          gap")
 for beta in (0.2, 0.3, 0.4, 0.4352, 0.5, 0.6):
     dec2 = decimate(sample(32, beta, 500, seed=7), 2)      # (500, 16, 16)
-    u, u_err = mean_error(energy(dec2))
+    u, u_err = mean_error(energy_per_spin(dec2))
     measured = np.interp(u, u16[::-1], fine[::-1])
     # du/dbeta = -c / beta^2 (c: specific heat per spin), so an error du moves beta by du beta^2 / c
     err = u_err * measured**2 / exact_specific_heat(16, measured)
