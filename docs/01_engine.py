@@ -26,7 +26,7 @@
 import os
 
 # Training at batch 10 multiplies small matrices: one BLAS thread is faster than several, and on a
-# busy machine much faster (minirg's scheduler does the same for its training workers).
+# busy machine much faster (minirg gives each of its parallel training workers one thread too).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
