@@ -71,8 +71,9 @@ dx_engine = layer.backward(dy)
 
 dz = dy * (1 - y_hand**2)
 dW_hand, db_hand, dx_hand = x.T @ dz, dz.sum(axis=0), dz @ layer.W.T
-for name, a, b in [("dW", layer.dW, dW_hand), ("db", layer.db, db_hand), ("dx", dx_engine, dx_hand)]:
-    print(f"{name}: max |engine - hand| = {np.abs(a - b).max():.1e}")
+for name, engine, hand in [("dW", layer.dW, dW_hand), ("db", layer.db, db_hand),
+                           ("dx", dx_engine, dx_hand)]:
+    print(f"{name}: max |engine - hand| = {np.abs(engine - hand).max():.1e}")
 
 
 # %% [markdown]

@@ -27,8 +27,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from minirg.ising import (BETA_C, beta_prime, decimate, decimation_matrix, energy_per_spin,
-                          evolve, exact_energy, exact_specific_heat, fixed_point,
+from minirg.ising import (BETA_C, autocorrelation, beta_prime, decimate, decimation_matrix,
+                          energy_per_spin, evolve, exact_energy, exact_specific_heat, fixed_point,
                           flip_probabilities, implied_nu, jackknife, magnetization, mean_error,
                           measure_tau, metropolis_sweep, recursion_slope, sample, specific_heat,
                           tau_int)
@@ -167,8 +167,7 @@ ax[0].set(xlabel="Metropolis sweeps from a random start", ylabel="energy per spi
 ax[0].legend()
 lags = np.arange(80)
 for name, series in [("energy", E), ("|m|", M)]:
-    rho = np.array([np.mean((series[:, :-k or None] - series.mean()) * (series[:, k:] - series.mean()))
-                    for k in lags]) / series.var()
+    rho = autocorrelation(series)[lags]                    # averaged over the 64 chains
     ax[1].plot(lags, rho, label=f"{name}: tau_int = {tau_int(series):.1f} sweeps")
 ax[1].axhline(0, color="grey", lw=0.5)
 ax[1].set(xlabel="lag t (sweeps)", ylabel=r"$\rho(t)$", title="Metropolis at beta = 0.4352")
@@ -293,7 +292,7 @@ ax.plot(grid, beta_prime(grid), label=r"$\beta' = \frac{3}{8}\ln\cosh 4\beta$")
 ax.plot(grid, grid, "k--", lw=1, label=r"$\beta' = \beta$")
 for start, colour in [(b_star - 0.02, "tab:blue"), (b_star + 0.02, "tab:red")]:
     b = start
-    for _ in range(8):                                     # cobweb: up to the curve, over to the line
+    for _ in range(8):                 # cobweb: up to the curve, across to the diagonal
         nxt = beta_prime(b)
         ax.plot([b, b, nxt], [b, nxt, nxt], color=colour, lw=0.8)
         b = nxt

@@ -70,7 +70,8 @@ cfg = config.resolve("quick", [{
 run = Path(tempfile.mkdtemp(prefix="minirg-notebook3-"))
 L = cfg["L"]
 print("data :", cfg["data"])
-print("train:", {k: cfg["train"][k] for k in ("ae_wr_epochs", "beta_net_epochs", "batch_size", "l1")})
+print("train:", {k: cfg["train"][k]
+                 for k in ("ae_wr_epochs", "beta_net_epochs", "batch_size", "l1")})
 
 # %% [markdown]
 # The data stage samples four sets (notebook 2's sampler): the *wide* set (one lattice at each of
