@@ -321,9 +321,9 @@ print(f"energy reading after K applications: from {final.min():.3f} to {final.ma
 # ## Entropy
 #
 # The paper also compares the local Shannon entropy (3 × 3 neighbourhoods, periodic) of the input,
-# of the AE's output and of decimated lattices. Coarse-graining by decimation keeps a random-looking
-# subset of the spins, so its entropy sits at or above the input's; an autoencoder that smooths its
-# input lowers it.
+# of the AE's output and of decimated lattices. Decimation keeps spins that were two sites apart,
+# less correlated than neighbours, so its local entropy sits at or above the input's; an autoencoder
+# that smooths its input lowers it.
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 4))
