@@ -1,11 +1,11 @@
 """Input validation: the one set of checks every public function uses.
 
 Each check raises ValueError naming the argument, the value received and
-what was expected (the contract of SPEC.md section 6, "Bad input and
-faults"), and returns the value normalised.
+what was expected, and returns the value normalised.
 """
 
 import numbers
+import os
 
 import numpy as np
 
@@ -81,3 +81,20 @@ def check_spins(spins, name="spins", square=True):
         bad = arr[np.abs(arr) != 1].ravel()[0]
         raise ValueError(f"{name} must contain only +1 and -1, found {bad!r}")
     return arr
+
+
+def physical_memory():
+    """Bytes of RAM on this machine, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(nbytes, what):
+    """Refuse, before allocating, a need of ``nbytes`` beyond this machine's memory."""
+    total = physical_memory()
+    if total is not None and nbytes > total:
+        raise ValueError(f"{what} needs about {nbytes / 2**30:.3g} GiB of memory, more than "
+                         f"this machine's {total / 2**30:.3g} GiB")
+    return int(nbytes)

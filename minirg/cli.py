@@ -5,14 +5,13 @@ calls the pipeline.  Bad input ends with one line on stderr and exit status 2.
 """
 
 import argparse
+import os
 import sys
 
 from minirg import __version__
+from minirg.zoo import MODELS
 
 __all__ = ["main", "build_parser"]
-
-MODELS = ("cg1", "cg2", "up1", "up2", "model1", "model2", "model2_cg", "model3",
-          "ae_wr", "beta_net")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +46,7 @@ def build_parser():
     p.add_argument("--check", metavar="FILE", help="validate a dataset file and summarise it")
 
     p = sub.add_parser("train", help="train (or evaluate) one model of the zoo")
-    p.add_argument("model", choices=MODELS, metavar="MODEL",
+    p.add_argument("model", choices=tuple(MODELS), metavar="MODEL",
                    help="one of: " + ", ".join(MODELS))
     _add_config_args(p)
 
@@ -103,13 +102,26 @@ def _run(args):
     return 0
 
 
+def _message(err):
+    """One line for an error; an OSError names its file as a plain string, not PosixPath(...)."""
+    if isinstance(err, OSError) and err.filename is not None:
+        text = f"{err.strerror or err}: {os.fspath(err.filename)!r}"
+        if err.filename2 is not None:
+            text += f" -> {os.fspath(err.filename2)!r}"
+        return text
+    return " ".join(str(err).split())            # a multi-line message stays one line
+
+
 def main(argv=None):
     """Entry point of the console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
     except (ValueError, OSError, FloatingPointError) as err:
-        print(f"minirg: error: {err}", file=sys.stderr)
+        print(f"minirg: error: {_message(err)}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("minirg: error: out of memory; use a smaller L or smaller sets", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("minirg: interrupted (finished stages and checkpoints are kept)", file=sys.stderr)

@@ -11,6 +11,10 @@ import zlib
 
 import numpy as np
 
+from minirg._checks import check_beta, check_count, check_memory, check_seed
+
+ALGORITHMS = ("auto", "wolff", "heatbath", "metropolis")    # those of minirg.ising.sample
+
 __all__ = ["DEFAULTS", "PRESETS", "resolve", "load_toml", "parse_assignment", "stage_seed"]
 
 # Choices the paper leaves open are marked "(ours)"; the README explains them.
@@ -27,7 +31,7 @@ DEFAULTS = {
         "beta_critical": 0.4352,    # the paper's stand-in for beta_c
         "wide_range": [0.01, 0.6],  # the paper also says [0.1, 0.6)
         "grid_betas": [0.025, 0.5, 20],  # linspace(start, stop, num)
-        "algorithm": "auto",
+        "algorithm": "auto",        # sampler: auto, wolff, heatbath or metropolis
     },
     "train": {
         "epochs": 100,              # shallow nets and Model-1/2 (paper: 4000)
@@ -37,7 +41,6 @@ DEFAULTS = {
         "validation_split": 0.2,
         "l1": 1e-5,                 # (ours) L1 coefficient on every kernel
         "lr": 1e-3,                 # Adam, Keras defaults otherwise
-        "init": "glorot_uniform",   # (ours) Keras's default initializer
         "workers": 2,               # independent trainings run side by side
     },
     "analysis": {
@@ -93,26 +96,66 @@ def _coerce(path, default, value):
 
 
 def resolve(preset="quick", overrides=()):
-    """The full configuration for ``preset`` with each dict in ``overrides`` applied in turn."""
+    """The full configuration for ``preset`` with each dict in ``overrides`` applied in turn.
+
+    The preset is chosen here only: an override setting another ``preset``
+    is refused (it would label one preset's run with another's name).
+    """
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; expected one of {sorted(PRESETS)}")
     cfg = _merge(copy.deepcopy(DEFAULTS), PRESETS[preset])
     cfg["preset"] = preset
     for override in overrides:
+        if "preset" in override and override["preset"] != preset:
+            raise ValueError(f"preset = {override['preset']!r} cannot be set as a key; "
+                             f"use --preset {override['preset']} (this run's is {preset!r})")
         _merge(cfg, override)
     validate(cfg)
     return cfg
 
 
+def _grid(cfg):
+    """data.grid_betas [start, stop, num] checked: two betas and a count >= 1."""
+    grid = cfg["data"]["grid_betas"]
+    if len(grid) != 3 or isinstance(grid[2], bool) or not isinstance(grid[2], int):
+        raise ValueError(f"data.grid_betas = {grid!r}: expected [start, stop, num] "
+                         "(betas of numpy.linspace and an integer count)")
+    check_beta(grid[0], "data.grid_betas start")
+    check_beta(grid[1], "data.grid_betas stop")
+    check_count(grid[2], "data.grid_betas num")
+    return grid[2]
+
+
+def _memory(cfg):
+    """Bytes a run holds at its peak, roughly: the largest of data and training.
+
+    Data: every lattice set as int8 (critical with its two decimations) and
+    the largest training set as float32. Training: the autoencoder's weights
+    with their gradients and Adam's two moments, float32.
+    """
+    d, N = cfg["data"], cfg["L"] ** 2
+    lattices = N * (1.75 * d["n_critical"] + d["n_wide"] + d["n_wide_test"]
+                    + d["n_grid"] * _grid(cfg))
+    batch = 4 * N * max(d["n_critical"], d["n_wide"])
+    weights = 4 * 4 * (2 * N * N // 2 + 2 * (N // 2) * (N // 4))
+    return int(lattices + batch + weights)
+
+
 def validate(cfg):
-    """Range checks that types alone cannot catch; raises ValueError naming the key."""
+    """Range checks that types alone cannot catch; raises ValueError naming the key.
+
+    Everything a run needs is checked here, before a run directory is made:
+    numbers, choices, and the memory the run would need (so that a huge L
+    or set size is refused now instead of failing later with a MemoryError).
+    """
     L = cfg["L"]
     if L < 4 or L % 4:
         raise ValueError(f"L = {L}: expected a multiple of 4, at least 4 (two decimations)")
-    if cfg["device"] not in ("cpu", "gpu"):
-        raise ValueError(f"device = {cfg['device']!r}: expected 'cpu' or 'gpu'")
+    _choice("device", cfg["device"], ("cpu", "gpu"))
+    _choice("data.algorithm", cfg["data"]["algorithm"], ALGORITHMS)
+    _choice("analysis.beta_net_input", cfg["analysis"]["beta_net_input"], ("sign", "raw"))
     positive = [("data", k) for k in ("n_critical", "n_wide", "n_wide_test", "n_grid")]
-    positive += [("train", "batch_size"), ("train", "workers")]
+    positive += [("train", "batch_size"), ("train", "workers"), ("analysis", "n_recon")]
     for section, key in positive:
         if cfg[section][key] < 1:
             raise ValueError(f"{section}.{key} = {cfg[section][key]}: expected >= 1")
@@ -122,17 +165,26 @@ def validate(cfg):
     split = cfg["train"]["validation_split"]
     if not 0 < split < 1:
         raise ValueError(f"train.validation_split = {split}: expected in (0, 1)")
-    for key in ("l1", "lr"):
-        if not (np.isfinite(cfg["train"][key]) and cfg["train"][key] >= 0):
-            raise ValueError(f"train.{key} = {cfg['train'][key]}: expected finite, >= 0")
-    lo, hi = cfg["data"]["wide_range"]
-    if not 0 < lo < hi:
-        raise ValueError(f"data.wide_range = {[lo, hi]}: expected 0 < low < high")
-    if cfg["analysis"]["beta_net_input"] not in ("sign", "raw"):
-        raise ValueError(f"analysis.beta_net_input = {cfg['analysis']['beta_net_input']!r}: "
-                         "expected 'sign' or 'raw'")
-    if not isinstance(cfg["seed"], int) or cfg["seed"] < 0:
-        raise ValueError(f"seed = {cfg['seed']!r}: expected a non-negative integer")
+    l1, lr = cfg["train"]["l1"], cfg["train"]["lr"]
+    if not (np.isfinite(l1) and l1 >= 0):
+        raise ValueError(f"train.l1 = {l1}: expected finite, >= 0")
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"train.lr = {lr}: expected finite, > 0")
+    check_beta(cfg["data"]["beta_critical"], "data.beta_critical")
+    wide = cfg["data"]["wide_range"]
+    if len(wide) != 2 or not all(isinstance(b, (int, float)) and not isinstance(b, bool)
+                                 for b in wide):
+        raise ValueError(f"data.wide_range = {wide!r}: expected [low, high], two numbers")
+    lo, hi = (check_beta(b, "data.wide_range") for b in wide)
+    if not lo < hi:
+        raise ValueError(f"data.wide_range = {wide!r}: expected 0 < low < high")
+    check_seed(cfg["seed"], "seed")
+    check_memory(_memory(cfg), f"a run at L = {L} with these set sizes")
+
+
+def _choice(key, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{key} = {value!r}: expected one of {', '.join(map(repr, allowed))}")
 
 
 def load_toml(path):
@@ -144,6 +196,10 @@ def load_toml(path):
         raise FileNotFoundError(f"configuration file {str(path)!r} does not exist") from None
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"configuration file {str(path)!r} is not valid TOML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise ValueError(f"configuration file {str(path)!r} is not UTF-8 text: {err}") from None
+    except IsADirectoryError:
+        raise ValueError(f"configuration file {str(path)!r} is a directory") from None
 
 
 def parse_assignment(text):

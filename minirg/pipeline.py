@@ -5,12 +5,16 @@ A run directory holds everything a run makes::
     DIR/config.json              the resolved configuration (a rerun must match it)
     DIR/data/*.npz               critical, wide, wide_test, grid datasets
     DIR/models/NAME.npz          a finished model (minirg.nn save format)
-    DIR/models/NAME.json         its losses, history and wall time (the "done" marker)
+    DIR/models/NAME.json         its losses, history and wall time (with a loadable
+                                 NAME.npz, the "done" marker)
     DIR/models/NAME.ckpt.npz     checkpoint of a training in progress
     DIR/results.json, DIR/REPORT.md, DIR/figures/, DIR/analysis/
 
 A stage whose outputs exist is skipped; an interrupted training resumes from
 its checkpoint and ends with the numbers an uninterrupted one would give.
+Model names and what each is trained on come from `minirg.zoo.MODELS`.
+Every JSON file is strict JSON: a NaN or infinity is written as null, and
+REPORT.md's notes list the keys where that happened.
 """
 
 import platform
@@ -22,9 +26,9 @@ import numpy as np
 
 from minirg import __version__, zoo
 from minirg._backend import namespace_for
-from minirg._io import read_json, write_json
+from minirg._io import read_json, remove_stale_temps, to_json, write_json
 from minirg.config import stage_seed
-from minirg.ising.datasets import load_dataset, make_datasets
+from minirg.ising.datasets import check_spec, dataset_specs, load_dataset, make_datasets
 from minirg.nn import Adam, Sequential
 from minirg.nn.train import split_point
 from minirg.scheduler import run_jobs, worker_slot
@@ -32,26 +36,55 @@ from minirg.scheduler import run_jobs, worker_slot
 __all__ = ["make_data", "write_datasets", "train", "reproduce", "analyse", "MODEL_NAMES", "collect_results"]
 
 DATASETS = ("critical", "wide", "wide_test", "grid")
-MODEL_NAMES = ("cg1", "cg2", "up1", "up2", "model1", "model2", "model2_cg", "model3",
-               "ae_wr", "beta_net")
+MODEL_NAMES = tuple(zoo.MODELS)
 # Longest first, so that two workers finish together.
-_ORDER = ("model1", "ae_wr", "model2", "beta_net", "cg1", "up2", "cg2", "up1",
-          "model2_cg", "model3")
+_LONGEST = ("model1", "ae_wr", "model2", "beta_net")
+_ORDER = _LONGEST + tuple(n for n in MODEL_NAMES if n not in _LONGEST)
+# Keys that change only how fast a run goes: a run may resume with other values.
+SPEED_KEYS = ("device", "train.workers")
+
+
+def _flat_keys(cfg, where=""):
+    """{"train.epochs": 100, ...}: the leaves of a nested configuration."""
+    out = {}
+    for key, value in cfg.items():
+        if isinstance(value, dict):
+            out.update(_flat_keys(value, f"{where}{key}."))
+        else:
+            out[f"{where}{key}"] = value
+    return out
+
+
+def _has_outputs(out):
+    """True once a stage has left a result in ``out`` (a dataset or a model file)."""
+    return any((out / "data").glob("*.npz")) or any((out / "models").glob("*.*"))
 
 
 def _run_dir(cfg, out):
-    """Create ``out`` and pin its configuration; a different one is an error."""
+    """Create ``out`` and pin its configuration; a different one is an error.
+
+    Values of `SPEED_KEYS` may differ (config.json takes the new ones), and a
+    directory without results yet (say, a run refused or stopped before its
+    first dataset) takes the new configuration.  Temporary files left by a
+    killed run are removed.
+    """
     out = Path(out)
     (out / "models").mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out, *(out / d for d in ("data", "models", "figures", "analysis")))
     saved = out / "config.json"
-    if saved.exists():
-        old = read_json(saved)
-        if old != cfg:
-            diff = sorted(k for k in set(old) | set(cfg) if old.get(k) != cfg.get(k))
+    if saved.exists() and _has_outputs(out):
+        old, new = _flat_keys(read_json(saved)), _flat_keys(cfg)
+        # keys no longer in the configuration (e.g. train.init) are dropped, not compared
+        diff = [k for k in sorted(set(old) | set(new)) if k in new and old.get(k) != new[k]]
+        diff += [k for k in old if k not in new]
+        blocking = [k for k in diff if k in new and k not in SPEED_KEYS]
+        if blocking:
+            shown = ", ".join(f"{k} ({old.get(k)!r} there, {new[k]!r} now)" for k in blocking)
             raise ValueError(f"run directory {str(out)!r} was made with another configuration "
-                             f"(differs in {', '.join(diff)}); choose a new --out or delete it")
-    else:
-        write_json(saved, cfg)
+                             f"(differs in {shown}); choose a new --out or delete it")
+        if not diff:
+            return out
+    write_json(saved, cfg)
     return out
 
 
@@ -61,24 +94,40 @@ def make_data(cfg, out, progress=True):
     return write_datasets(cfg, out / "data", progress=progress)
 
 
+def _dataset_args(cfg):
+    """`make_datasets` keyword arguments for a configuration."""
+    d = cfg["data"]
+    start, stop, num = d["grid_betas"]
+    return dict(L=cfg["L"], n_critical=d["n_critical"], n_wide=d["n_wide"],
+                n_wide_test=d["n_wide_test"], n_grid=d["n_grid"],
+                beta_critical=d["beta_critical"], wide_range=tuple(d["wide_range"]),
+                grid_betas=np.linspace(start, stop, int(num)), seed=cfg["seed"],
+                algorithm=d["algorithm"])
+
+
 def write_datasets(cfg, folder, progress=True):
     """Write critical, wide, wide_test and grid .npz files for ``cfg`` into ``folder``.
 
-    Files already there are kept (each carries its own metadata and checksum);
-    ``minirg data`` calls this directly, `reproduce` through `make_data`.
+    A file already there is kept if it was made by the same configuration
+    (seed, L, size, beta settings, algorithm: its ``spec``); one made by
+    another is refused with a ValueError naming the file and what differs.
+    Only the missing files are written.  ``minirg data`` calls this directly,
+    `reproduce` through `make_data`.
     """
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)        # fail now, not after the sampling
+    remove_stale_temps(folder)
     paths = {name: folder / f"{name}.npz" for name in DATASETS}
-    if all(p.exists() for p in paths.values()):
+    args = _dataset_args(cfg)
+    specs = dataset_specs(**args)
+    for name, path in paths.items():
+        if path.exists():
+            check_spec(path, specs[name])
+            args[f"n_{name}"] = 0                   # kept: do not make it again
+    if all(args[f"n_{name}"] == 0 for name in DATASETS):
         return paths
-    d = cfg["data"]
-    start, stop, num = d["grid_betas"]
     t0 = time.perf_counter()
-    make_datasets(folder, L=cfg["L"], n_critical=d["n_critical"], n_wide=d["n_wide"],
-                  n_wide_test=d["n_wide_test"], n_grid=d["n_grid"],
-                  beta_critical=d["beta_critical"], wide_range=tuple(d["wide_range"]),
-                  grid_betas=np.linspace(start, stop, int(num)), seed=cfg["seed"],
-                  progress=progress)
+    make_datasets(folder, **args, progress=progress)
     write_json(folder / "timing.json", {"seconds": time.perf_counter() - t0})
     return paths
 
@@ -92,43 +141,38 @@ def _load_model(out, name):
     path = Path(out) / "models" / f"{name}.npz"
     if not path.exists():
         raise FileNotFoundError(f"model {name!r} is not trained yet ({str(path)!r} is missing)")
-    return Sequential.load(path)
+    return Sequential.load(str(path))       # str: messages show the path, not PosixPath(...)
 
 
 def _build(cfg, out, name):
     """(model, x, y, loss, epochs) for one model of the zoo, data loaded from DIR."""
-    L, l1, seed = cfg["L"], cfg["train"]["l1"], stage_seed(cfg["seed"], name)
-    data = Path(out) / "data"
-    epochs = cfg["train"]["epochs"]
-    if name in ("ae_wr", "beta_net"):
-        arrays, _ = load_dataset(data / "wide.npz")
-        x = _flat(arrays["spins"])
-        if name == "ae_wr":
-            return zoo.autoencoder(L, l1, seed), x, x, "hinge", cfg["train"]["ae_wr_epochs"]
+    spec = zoo.MODELS[name]
+    arrays, _ = load_dataset(Path(out) / "data" / f"{spec.dataset}.npz", kind=spec.dataset)
+    x, y = _flat(arrays[spec.inputs]), _flat(arrays[spec.targets])
+    beta_mean = 0.3
+    if spec.targets == "beta":
         y = arrays["beta"].astype(np.float32)[:, None]
-        model = zoo.beta_net(L, seed, beta_mean=float(np.mean(arrays["beta"])))
-        return model, x, y, "mse", cfg["train"]["beta_net_epochs"]
-    arrays, _ = load_dataset(data / "critical.npz")
-    if name in zoo.SHALLOW:
-        x_key, y_key = zoo.SHALLOW[name]
-        model = zoo.shallow(name, L, l1, seed)
-        return model, _flat(arrays[x_key]), _flat(arrays[y_key]), "hinge", epochs
-    x = _flat(arrays["spins"])
-    if name == "model1":
-        model = zoo.autoencoder(L, l1, seed)
-    elif name == "model2":
-        model = zoo.model2(L, l1, seed, [zoo.hard_coded(L, 1, l1), zoo.hard_coded(L, 2, l1)])
-    elif name == "model2_cg":
-        encoder = [_load_model(out, n).layers[0] for n in ("cg1", "cg2")]
-        model = zoo.model2(L, l1, seed, encoder)
-    else:  # model3: nothing to train
-        model = zoo.model3(L, l1, [_load_model(out, n).layers[0] for n in zoo.DEPENDS[name]])
-        epochs = 0
-    return model, x, x, "hinge", epochs
+        beta_mean = float(np.mean(arrays["beta"]))
+    parents = [_load_model(out, n).layers[0] for n in spec.depends]
+    model = zoo.build(name, cfg["L"], cfg["train"]["l1"], stage_seed(cfg["seed"], name),
+                      parents, beta_mean=beta_mean)
+    epochs = cfg["train"][spec.epochs] if spec.epochs else 0
+    return model, x, y, spec.loss, epochs
 
 
 def _is_done(out, name):
-    return (Path(out) / "models" / f"{name}.json").exists()
+    """A model is done when its metrics (the marker) and a loadable model file exist.
+
+    A deleted or corrupt model file therefore means "train again", never a
+    run that fails the same way at every rerun.
+    """
+    models = Path(out) / "models"
+    try:
+        info = read_json(models / f"{name}.json")
+        Sequential.load(str(models / f"{name}.npz"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and "losses" in info
 
 
 def _train_job(cfg, out, progress, name):
@@ -143,7 +187,7 @@ def _train_job(cfg, out, progress, name):
         hist = model.fit(x, y, loss=loss, optimizer=Adam(lr=t["lr"]), epochs=epochs,
                          batch_size=t["batch_size"], validation_split=t["validation_split"],
                          shuffle=True, seed=stage_seed(cfg["seed"], name + "/shuffle"),
-                         checkpoint=models / f"{name}.ckpt.npz",
+                         checkpoint=str(models / f"{name}.ckpt.npz"),
                          progress=progress, desc=name, position=worker_slot())
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     info = {"name": name, "epochs": epochs, "losses": _final_losses(model, x, y, loss, t, history),
@@ -196,8 +240,8 @@ def _final_losses(model, x, y, loss, t, history):
 
 def train(cfg, out, name, progress=True):
     """Train one model of the zoo (and whatever it is built from); returns its losses."""
-    if name not in MODEL_NAMES:
-        raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODEL_NAMES)}")
+    if name not in zoo.MODELS:
+        raise ValueError(f"unknown model {name!r}; expected one of {', '.join(zoo.MODELS)}")
     _check_device(cfg["device"])
     make_data(cfg, out, progress=progress)
     needed = [n for n in (*zoo.DEPENDS.get(name, ()), name) if not _is_done(out, n)]
@@ -268,6 +312,8 @@ def analyse(run_dir, progress=True, started=None):
         raise FileNotFoundError(f"{str(run_dir)!r} is not a minirg run directory "
                                 "(no config.json); run `minirg reproduce` first")
     cfg = read_json(run_dir / "config.json")
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("train"), dict):
+        raise ValueError(f"{str(run_dir / 'config.json')!r} is not a minirg configuration")
     results = collect_results(cfg, run_dir)
     t0 = time.perf_counter()
     parts, figures = run_analysis(run_dir, cfg, progress=progress, results=results)
@@ -275,6 +321,10 @@ def analyse(run_dir, progress=True, started=None):
     results["timings"]["analysis"] = time.perf_counter() - t0
     if started is not None:
         results["timings"]["total_s"] = time.perf_counter() - started
+    nulled = to_json(results)[1]
+    if nulled:                      # strict JSON has no NaN: say which numbers are missing
+        results["notes"] = [*results.get("notes", []), "not finite, so written as null in "
+                            f"results.json: {', '.join(nulled)}"]
     write_json(run_dir / "results.json", results)
     write_report(run_dir, results, figures)
     return results

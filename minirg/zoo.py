@@ -1,40 +1,82 @@
 """The paper's model zoo, built from `minirg.nn` with explicit weight copies.
 
-Names used throughout (CLI, results.json, file names):
-
-========== ====================================== ===========================
-name       architecture                           trained on
-========== ====================================== ===========================
-cg1        CG-1024-512, one linear Dense           lattice -> 1st decimation
-cg2        CG-512-256                              1st -> 2nd decimation
-up1        UP-256-512                              2nd -> 1st decimation
-up2        UP-512-1024                             1st decimation -> lattice
-hcg1, hcg2 HCG-1024-512, HCG-512-256 (fixed W)     nothing: W is the selection matrix
-model1     1024-512-256-512-1024, all trained      lattice -> lattice
-model2     encoder = HCG (frozen), decoder trained lattice -> lattice
-model2_cg  encoder = trained CG (frozen)           lattice -> lattice
-model3     CG1, CG2, UP1, UP2 copied, all frozen   evaluated only
-ae_wr      Model-1 architecture                    wide-range lattices
-beta_net   1024 -> 512 tanh -> 1 relu, biases      wide-range lattices -> beta
-========== ====================================== ===========================
-
-(Sizes are for L = 32; every width scales with L**2.)
+`MODELS` is the one list of model names: the CLI's ``minirg train MODEL``
+choices, the pipeline's stages, the keys of results.json and the file names
+under ``DIR/models`` all come from it.  Each entry says what the model is, the
+dataset and arrays it learns from, its loss, which configuration key sets its
+epochs and which models must be trained first.  Widths are for L = 32; every
+width scales with L**2.  HCG-1024-512 and HCG-512-256 (`hard_coded`) are fixed
+selection matrices, not models of their own.
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
-from minirg.ising import decimation_matrix
 from minirg.nn import Dense, Sequential, transfer
 
-__all__ = ["SHALLOW", "DEPENDS", "linear", "hard_coded", "autoencoder", "shallow",
-           "model2", "model3", "beta_net", "widths"]
+__all__ = ["MODELS", "ModelSpec", "SHALLOW", "DEPENDS", "build", "linear", "hard_coded",
+           "autoencoder", "shallow", "model2", "model3", "beta_net", "widths"]
+
+
+class ModelSpec(NamedTuple):
+    """One model of the zoo: what it is and what it is trained on."""
+    about: str
+    dataset: str                 # the dataset file it reads (DIR/data/<dataset>.npz)
+    inputs: str                  # array of that file fed in
+    targets: str                 # array it learns to output
+    loss: str                    # "hinge" or "mse"
+    epochs: str | None           # the train.* key setting its epochs; None: not trained
+    depends: tuple = ()          # models whose trained first layer it is built from
+
+
+_AE = "1024-512-256-512-1024, linear, no bias"
+MODELS = {
+    "cg1": ModelSpec("CG-1024-512, one linear Dense", "critical", "spins", "dec1",
+                     "hinge", "epochs"),
+    "cg2": ModelSpec("CG-512-256", "critical", "dec1", "dec2", "hinge", "epochs"),
+    "up1": ModelSpec("UP-256-512", "critical", "dec2", "dec1", "hinge", "epochs"),
+    "up2": ModelSpec("UP-512-1024", "critical", "dec1", "spins", "hinge", "epochs"),
+    "model1": ModelSpec(f"{_AE}, all trained", "critical", "spins", "spins", "hinge",
+                        "epochs"),
+    "model2": ModelSpec("encoder = HCG-1024-512, HCG-512-256 (frozen), decoder trained",
+                        "critical", "spins", "spins", "hinge", "epochs"),
+    "model2_cg": ModelSpec("encoder = trained cg1, cg2 (frozen), decoder trained",
+                           "critical", "spins", "spins", "hinge", "epochs", ("cg1", "cg2")),
+    "model3": ModelSpec("cg1, cg2, up1, up2 copied, all frozen: evaluated only", "critical",
+                        "spins", "spins", "hinge", None, ("cg1", "cg2", "up1", "up2")),
+    "ae_wr": ModelSpec(f"{_AE} (Model-1) on wide-range lattices", "wide", "spins", "spins",
+                       "hinge", "ae_wr_epochs"),
+    "beta_net": ModelSpec("1024 -> 512 tanh -> 1 relu, biases: lattice -> beta", "wide",
+                          "spins", "beta", "mse", "beta_net_epochs"),
+}
 
 # Shallow nets: (input, target) as keys of the critical dataset.
-SHALLOW = {"cg1": ("spins", "dec1"), "cg2": ("dec1", "dec2"),
-           "up1": ("dec2", "dec1"), "up2": ("dec1", "spins")}
+SHALLOW = {n: (MODELS[n].inputs, MODELS[n].targets) for n in ("cg1", "cg2", "up1", "up2")}
 
 # What each model needs trained before it can be built.
-DEPENDS = {"model2_cg": ("cg1", "cg2"), "model3": ("cg1", "cg2", "up1", "up2")}
+DEPENDS = {n: m.depends for n, m in MODELS.items() if m.depends}
+
+
+def build(name, L, l1, seed, parents=(), beta_mean=0.3):
+    """Model ``name`` of `MODELS`, untrained.
+
+    parents : the first layers of the trained ``MODELS[name].depends``, in order.
+    beta_mean : the beta-net's initial output (see `beta_net`).
+    """
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODELS)}")
+    if name in SHALLOW:
+        return shallow(name, L, l1, seed)
+    if name in ("model1", "ae_wr"):
+        return autoencoder(L, l1, seed)
+    if name == "model2":
+        return model2(L, l1, seed, [hard_coded(L, 1, l1), hard_coded(L, 2, l1)])
+    if name == "model2_cg":
+        return model2(L, l1, seed, parents)
+    if name == "model3":
+        return model3(L, l1, parents)
+    return beta_net(L, seed, beta_mean=beta_mean)
 
 
 def widths(L):
@@ -51,6 +93,7 @@ def linear(d_in, d_out, l1, seed, trainable=True):
 
 def hard_coded(L, step, l1):
     """HCG layer: a frozen linear layer whose W is the decimation selection matrix."""
+    from minirg.ising import decimation_matrix      # lazy: the CLI imports this module
     W = decimation_matrix(L, step).astype(np.float32)
     layer = linear(*W.shape, l1=l1, seed=0, trainable=False)
     layer.W = W

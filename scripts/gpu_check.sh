@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU checks, as one short script for a machine with CuPy and a CUDA GPU:
-# the GPU-marked tests, the engine and sampler benchmarks on the GPU, and a
-# smoke `minirg reproduce --device gpu`.  Writes logs to ${OUT:-gpu-check}/.
+# the GPU-marked tests (the lockstep members against fit on CuPy among them), the
+# engine, lockstep and sampler benchmarks on the GPU, and a smoke
+# `minirg reproduce --device gpu`.  Writes logs to ${OUT:-gpu-check}/.
 # Usage: bash scripts/gpu_check.sh        (run from the repository root)
 set -uo pipefail
 out="${OUT:-gpu-check}"
@@ -11,6 +12,12 @@ nvidia-smi -L | tee "$out/device.txt"
 python3 -c "import cupy; print('cupy', cupy.__version__)" | tee -a "$out/device.txt"
 timeout 150 python3 -m pytest -q -m gpu -p no:cacheprovider tests 2>&1 | tee "$out/gpu_tests.txt"
 timeout 90 python3 -m minirg bench nn --device gpu 2>&1 | tee "$out/bench_nn_gpu.txt"
+timeout 60 python3 -m pytest -q -p no:cacheprovider -k cupy tests/nn/test_lockstep.py 2>&1 \
+    | tee "$out/lockstep_tests_gpu.txt"
+for K in 4 16; do
+    timeout 100 python3 scripts/bench_lockstep.py --device gpu --K "$K" --steps 100 --block 10 \
+        2>&1 | tee -a "$out/bench_lockstep_gpu.txt"
+done
 timeout 60 python3 -m minirg bench ising --gpu 2>&1 | tee "$out/bench_ising_gpu.txt"
 timeout 90 python3 -m minirg reproduce --preset smoke --device gpu --no-progress \
     --out /tmp/gpu-smoke 2>&1 | tee "$out/smoke_gpu.txt"

@@ -63,6 +63,7 @@ def plot_losses(histories, constants=None, ax=None):
                         label=f"{_label(name)} {kind}")
     for name, (train, val) in (constants or {}).items():
         c = next(colors)
+        train, val = np.asarray([train, val], dtype=float)   # null (strict JSON) -> NaN
         ax.axhline(train, color=c, ls="-", label=f"{_label(name)} train (not trained)")
         ax.axhline(val, color=c, ls="--", label=f"{_label(name)} val")
     ax.set(xlabel="epoch", ylabel="hinge loss (data + L1)")

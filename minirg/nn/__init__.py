@@ -14,3 +14,5 @@ from minirg.nn.train import History, fit, train_step
 
 __all__ = ["Dense", "Linear", "Tanh", "ReLU", "transfer", "hinge", "mse", "l1_penalty",
            "Adam", "Sequential", "History", "fit", "train_step"]
+from minirg.nn.lockstep import fit_lockstep  # noqa: E402  (one-line export, issue 11)
+__all__ += ["fit_lockstep"]

@@ -66,3 +66,8 @@ def test_stage_seed_depends_on_seed_and_name():
     a = config.stage_seed(0, "model1")
     assert a == config.stage_seed(0, "model1")
     assert a != config.stage_seed(1, "model1") and a != config.stage_seed(0, "model2")
+
+
+def test_algorithm_choices_are_the_samplers():
+    from minirg.ising.tuning import ALGORITHMS
+    assert set(config.ALGORITHMS) == {"auto", *ALGORITHMS}

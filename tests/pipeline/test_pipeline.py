@@ -136,3 +136,20 @@ def test_unknown_model(tmp_path):
 def test_analyse_needs_a_run_directory(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a minirg run directory"):
         pipeline.analyse(tmp_path / "nothing")
+
+
+def test_results_json_is_strict_and_report_names_nulls(run, tmp_path):
+    import shutil
+    out, _ = run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    info = json.loads((copy / "models" / "model3.json").read_text())
+    info["losses"]["val"] = float("nan")                 # say, a diverged evaluation
+    (copy / "models" / "model3.json").write_text(json.dumps(info))
+    pipeline.analyse(copy, progress=False)
+
+    def refuse(name):
+        raise AssertionError(f"results.json holds the non-JSON constant {name}")
+    saved = json.loads((copy / "results.json").read_text(), parse_constant=refuse)
+    assert saved["losses"]["model3"]["val"] is None
+    assert "losses.model3.val" in (copy / "REPORT.md").read_text()

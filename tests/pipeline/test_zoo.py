@@ -55,3 +55,21 @@ def test_beta_net_starts_alive():
     assert net.layers[0].b is not None and net.layers[1].b is not None
     x = np.random.default_rng(0).choice([-1, 1], size=(50, 64)).astype(np.float32)
     assert np.mean(net.predict(x) > 0) > 0.5        # the output ReLU is not dead at the start
+
+
+def test_one_registry_of_model_names():
+    from minirg import pipeline
+    from minirg.cli import build_parser
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    model_arg = next(a for a in sub.choices["train"]._actions if a.dest == "model")
+    assert tuple(model_arg.choices) == tuple(zoo.MODELS) == pipeline.MODEL_NAMES
+    assert sorted(pipeline._ORDER) == sorted(zoo.MODELS)
+    for name, spec in zoo.MODELS.items():                  # each builds, widths fit its data
+        parents = [zoo.shallow(d, 8, 0.0, 0).layers[0] for d in spec.depends]
+        model = zoo.build(name, 8, 0.0, seed=0, parents=parents)
+        width = {"spins": 64, "dec1": 32, "dec2": 16, "beta": 1}
+        assert model.layers[0].W.shape[0] == width[spec.inputs]
+        assert model.layers[-1].W.shape[1] == width[spec.targets]
+        assert (spec.epochs is None) == (name == "model3")
+    with pytest.raises(ValueError, match="unknown model 'model4'"):
+        zoo.build("model4", 8, 0.0, 0)

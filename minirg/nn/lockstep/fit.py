@@ -1,0 +1,205 @@
+"""``fit_lockstep``: K models of one shape trained at once, each ending where its own ``fit`` would.
+
+Member k sees exactly what ``fit(models[k], xs[k], ys[k], seed=seeds[k], ...)``
+would: the same validation split, the same shuffle of its training rows each
+epoch (``default_rng([seed, epoch])``), the same batches, Adam steps and
+history keys (see ``minirg.nn.train``). Only the arithmetic is shared: every
+layer is one batched matmul over the K members (``Stack``).
+
+Members must have the same number of samples (so the same batches per epoch);
+models with other data sizes go in another call (``same_shape_groups`` takes
+the sizes as keys).
+"""
+
+import math
+import os
+
+import numpy as np
+
+from minirg._backend import to_numpy
+from minirg._checks import check_int
+from minirg.nn.lockstep.checkpoint import resume, save
+from minirg.nn.lockstep.data import batches, check_members, fingerprint
+from minirg.nn.lockstep.stack import Stack
+from minirg.nn.losses import hinge, mse
+from minirg.nn.train import History, split_point
+
+__all__ = ["fit_lockstep"]
+
+_LOSSES = {"hinge": hinge, "mse": mse}
+
+
+def _epoch_order(n, seed, epoch, shuffle):
+    """Member's training-row order for one epoch: the rule of ``fit`` (tested against it)."""
+    if not shuffle:
+        return np.arange(n)
+    return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+def _get_loss(loss):
+    if callable(loss):
+        return loss
+    if isinstance(loss, str) and loss in _LOSSES:
+        return _LOSSES[loss]
+    raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_LOSSES)} "
+                     "or a callable (y_pred, y) -> (value, dy_pred)")
+
+
+def _weighted_means(sizes, values, n):
+    """fit's epoch mean: w @ per-batch values, w = sizes / n, one column per member."""
+    w = np.asarray(sizes, dtype=np.float64) / n
+    host = np.asarray(values, dtype=np.float64)                # (batches, K)
+    return [float(w @ np.ascontiguousarray(host[:, k])) for k in range(host.shape[1])]
+
+
+def _train_epoch(stack, xs, ys, loss, orders, batch_size):
+    """One epoch of lockstep steps -> per-member (data, penalty_trainable) means (lists)."""
+    xp = stack.xp
+    sizes, data, pen = [], [], []
+    for s in range(0, len(orders[0]), batch_size):
+        rows = [o[s:s + batch_size] for o in orders]
+        xb, yb = batches(xs, ys, stack, rows)
+        value, penalty = stack.step(loss, xb, yb)
+        sizes.append(len(rows[0]))
+        data.append(value)
+        pen.append(penalty)
+    # One host transfer per epoch (no per-step device sync).
+    data, pen = to_numpy(xp.stack(data)), to_numpy(xp.stack(pen))
+    n = len(orders[0])
+    return _weighted_means(sizes, data, n), _weighted_means(sizes, pen, n)
+
+
+def _val_data_loss(stack, xs, ys, loss, val_rows, batch_size):
+    """Per member, ``Sequential.mean_loss`` over the validation rows (same accumulation)."""
+    xp = stack.xp
+    sizes, values = [], []
+    for s in range(0, len(val_rows), batch_size):
+        r = val_rows[s:s + batch_size]
+        xb, yb = batches(xs, ys, stack, [r] * stack.K)
+        values.append(stack.member_losses(loss, stack.forward(xb), yb)[0])
+        sizes.append(len(r))
+    values = to_numpy(xp.stack(values))
+    out = []
+    for k in range(stack.K):
+        total = 0.0
+        for size, v in zip(sizes, values[:, k]):
+            total += size * float(v)
+        out.append(total / len(val_rows))
+    return out
+
+
+def _epoch_logs(stack, xs, ys, loss, orders, val_rows, batch_size):
+    """Per member, the logs dict ``fit`` records for one epoch (same keys, same order)."""
+    data, pen = _train_epoch(stack, xs, ys, loss, orders, batch_size)
+    frozen = [float(v) for v in to_numpy(stack.penalty(trainable=False))]
+    logs = [{"loss": d + p + f, "data_loss": d, "penalty_trainable": p, "penalty_frozen": f}
+            for d, p, f in zip(data, pen, frozen)]
+    if len(val_rows):
+        vdata = _val_data_loss(stack, xs, ys, loss, val_rows, batch_size)
+        vpen = [float(v) for v in to_numpy(stack.penalty(trainable=True))]
+        for log, vd, vp, f in zip(logs, vdata, vpen, frozen):
+            log.update(val_loss=vd + vp + f, val_data_loss=vd, val_penalty_trainable=vp)
+    return logs
+
+
+def _check_finite(logs, epoch, epochs, path):
+    for k, log in enumerate(logs):
+        bad = [key for key, v in log.items() if not math.isfinite(v)]
+        if bad:
+            kept = (f"; checkpoint {os.fspath(path)!r} keeps the last good epoch"
+                    if path is not None and os.path.exists(path) else "")
+            raise FloatingPointError(f"member {k}: {bad[0]} became {log[bad[0]]} in epoch "
+                                     f"{epoch + 1}/{epochs}; training stopped{kept}")
+
+
+def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0.0,
+                 shuffle=True, seeds, optimizers=None, checkpoint=None, progress=False):
+    """Train K same-shaped models at once; member k ends where ``fit`` would leave it.
+
+    Parameters
+    ----------
+    models : sequence of K Sequential
+        Same layer shapes, bias, activations, dtype and namespace; L1 strengths
+        and frozen layers may differ. Trained in place.
+    xs, ys : sequences of K arrays, xs[k] : (n, d_in), ys[k] : (n, d_out)
+        Member k's data, as for ``fit`` (host NumPy of any real dtype, or arrays
+        in the models' namespace; ``ys[k] is xs[k]`` for an autoencoder). Every
+        member needs the same n. Members may share one array.
+    loss : "hinge", "mse" or callable (y_pred, y) -> (value, dy_pred)
+    epochs : int >= 0;  batch_size : int >= 1;  validation_split : float in [0, 1)
+    shuffle : bool
+    seeds : sequence of K ints >= 0
+        Member k's shuffle seed (``fit``'s ``seed``).
+    optimizers : sequence of K Adam, optional
+        Member k's optimizer (hyperparameters and t may differ); fresh
+        ``Adam()`` each by default. Their t, m, v are updated in place.
+    checkpoint : path, optional
+        Written atomically after every epoch; if it exists, training resumes
+        from it, bit-identical to an uninterrupted run on the CPU.
+    progress : bool
+        A tqdm bar over epochs.
+
+    Returns
+    -------
+    list of K History, with ``fit``'s keys.
+
+    Raises
+    ------
+    ValueError
+        K = 0, mismatched shapes or sample counts, wrong number of seeds,
+        xs, ys or optimizers, bad data or arguments, a checkpoint from
+        another run; each names the offending member.
+    FloatingPointError
+        A member's loss became NaN or inf (the checkpoint keeps the last
+        good epoch; the models hold the diverged weights).
+
+    Examples
+    --------
+    Three seeds of one autoencoder on one data set ``x`` (n, 1024):
+
+    >>> models = [zoo.autoencoder(32, 1e-5, seed) for seed in (0, 1, 2)]  # doctest: +SKIP
+    >>> hists = fit_lockstep(models, [x] * 3, [x] * 3, loss="hinge", epochs=100,
+    ...                      batch_size=10, validation_split=0.2, seeds=[0, 1, 2])  # doctest: +SKIP
+    """
+    models, xs, ys, seeds, optimizers = check_members(models, xs, ys, seeds, optimizers)
+    loss = _get_loss(loss)
+    epochs = check_int(epochs, "epochs", 0)
+    batch_size = check_int(batch_size, "batch_size", 1)
+    n = int(xs[0].shape[0])
+    n_train = split_point(n, validation_split)
+    val_rows = np.arange(n_train, n)
+    stack = Stack(models, optimizers)
+    run = {"K": len(models), "loss": getattr(loss, "__name__", repr(loss)),
+           "batch_size": batch_size, "validation_split": float(validation_split),
+           "shuffle": bool(shuffle), "seeds": seeds, "n_samples": n,
+           "optimizers": [list(h) for h in stack.hyper],
+           "models": [m.config() for m in models]}
+    histories, start = [History() for _ in models], 0
+    if checkpoint is not None:
+        seen = {}
+        run["data"] = [[fingerprint(x, seen), fingerprint(y, seen)] for x, y in zip(xs, ys)]
+        if os.path.exists(checkpoint):
+            histories, start = resume(checkpoint, stack, run, epochs)
+    bar = _progress_bar(progress, start, epochs, len(models))
+    try:
+        for epoch in range(start, epochs):
+            orders = [_epoch_order(n_train, seed, epoch, shuffle) for seed in seeds]
+            logs = _epoch_logs(stack, xs, ys, loss, orders, val_rows, batch_size)
+            _check_finite(logs, epoch, epochs, checkpoint)
+            for history, log in zip(histories, logs):
+                history.append(epoch, log)
+            if checkpoint is not None:
+                save(checkpoint, stack, run, histories, epoch + 1)
+            losses = [log["loss"] for log in logs]
+            bar.set_postfix(loss=f"{min(losses):.4g}..{max(losses):.4g}")
+            bar.update()
+    finally:
+        bar.close()
+        stack.write_back(models, optimizers)
+    return histories
+
+
+def _progress_bar(progress, start, epochs, K):
+    from tqdm.auto import tqdm
+    return tqdm(total=epochs, initial=start, disable=not progress, desc=f"lockstep x{K}",
+                unit="epoch")
