@@ -49,8 +49,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from minirg import config, pipeline
-from minirg.analysis import entropy_by_beta, to_spins
-from minirg.analysis.flow_controls import flow_analysis
+from minirg.analysis import entropy_by_beta, flow_analysis, to_spins
 from minirg.ising import BETA_C, beta_prime, decimate, load_dataset
 from minirg.nn import Sequential
 
@@ -179,7 +178,8 @@ plt.show()
 # (attractive), above 1 pushes away (repulsive). It also iterates `ae_sign_map` (below).
 
 # %%
-flow = flow_analysis(beta, maps, predict_beta, ae_sign_map, n_boot=400, seed=0, iterations=8)
+flow = flow_analysis(beta, maps, predict_beta, ae_sign_map, n_boot=cfg["analysis"]["n_boot"],
+                     seed=0, iterations=cfg["analysis"]["iterations"])
 b = flow.beta
 
 fig, ax = plt.subplots(1, 3, figsize=(15, 4.5), sharey=True)
@@ -309,7 +309,7 @@ for thermometer in ("energy", "beta_net_sym"):
 
 # %%
 x = spins
-for k in range(1, 9):
+for k in range(1, cfg["analysis"]["iterations"] + 1):
     nxt = ae_sign_map(x)
     print(f"k = {k}: fraction of spins changed by this application {np.mean(nxt != x):.4f}")
     x = nxt
