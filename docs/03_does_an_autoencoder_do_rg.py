@@ -256,6 +256,23 @@ for name in ("ae_sign", "ae_stochastic"):
               f"{describe(flow.calibrated[name][thermometer])}")
 
 # %% [markdown]
+# The verdict, as the report judges it: AE-WR (sign) has an attractive fixed point only if some
+# crossing is attractive *and confident* under a judge that survives the control: the energy
+# thermometer, or a β-net reading calibrated through its own identity response. A crossing of the raw
+# β-net reading does not count, since the same net on unchanged lattices shows one too.
+
+# %%
+judges = {"energy": flow.readings["ae_sign"]["energy"],
+          "calibrated beta_net": flow.calibrated["ae_sign"]["beta_net"],
+          "calibrated beta_net_sym": flow.calibrated["ae_sign"]["beta_net_sym"]}
+survivors = [f"{judge}: {c.beta:.3f} [{c.ci[0]:.3f}, {c.ci[1]:.3f}], slope {c.slope:.2f}"
+             for judge, reading in judges.items() for c in reading.crossings
+             if c.confident and c.kind == "attractive"]
+print("attractive fixed point that survives the control:", "; ".join(survivors) or "none")
+print("raw beta-net crossings, AE-WR (sign):", describe(flow.readings["ae_sign"]["beta_net"]))
+print("raw beta-net crossings, identity    :", describe(flow.readings["identity"]["beta_net"]))
+
+# %% [markdown]
 # The paper fits one straight line through the β-net readings of the AE's outputs and reports where
 # it meets $\beta' = \beta$. The same recipe applied to the identity control shows what such a number
 # is worth on its own:
