@@ -13,7 +13,15 @@ as ``clamp(1 - y*yhat, min=0).mean()``, the L1 term added to the loss, and
 ``torch.optim.Adam(eps=1e-7)`` (which places epsilon slightly differently
 from Keras; irrelevant for timing).
 
-Run: ``python scripts/bench_nn.py [--repeat N] [--threads T] [--quick] [--device gpu]``.
+Below each row, the step's per-phase split (forward + loss, backward,
+update) for both engines, timed phase by phase over the same steps (each
+phase waits for the device before its clock stops), so the next bottleneck
+shows itself. Our update is Adam with the L1 term and the penalty sum in one
+sweep per weight tensor; torch's "update" is ``opt.step()`` (its L1 term is
+part of its loss, so of its forward and backward).
+
+Run: ``python scripts/bench_nn.py [--repeat N] [--threads T] [--quick] [--device gpu]``
+or ``minirg bench nn ...``.
 """
 
 import argparse
@@ -74,17 +82,61 @@ def interleaved_ms(steps, warmup, repeat, rounds=5, pause=0.3):
     return [1e3 * statistics.median(t) for t in times]
 
 
-def minirg_step(case, n, device):
-    """A closure doing one training step of our engine on a fixed batch."""
+def _minirg_setup(case, n, device):
     model, loss_name = build(case)
     xp = namespace_for(device)
     model.to(xp)
     x, y = make_batch(case, n)
     x, y = xp.asarray(x), xp.asarray(y)
     y = x if case == "autoencoder" else y
-    loss, opt = get_loss(loss_name), Adam()
+    return model, x, y, get_loss(loss_name), Adam()
+
+
+def minirg_step(case, n, device):
+    """A closure doing one training step of our engine on a fixed batch."""
+    model, x, y, loss, opt = _minirg_setup(case, n, device)
     # float() of the loss waits for the device, so GPU timings are complete.
     return lambda: float(train_step(model, x, y, loss, opt)[0])
+
+
+def minirg_phases(case, n, device):
+    """(forward, backward, update) closures that together make ``train_step``."""
+    model, x, y, loss, opt = _minirg_setup(case, n, device)
+    sync = _device_sync(model.xp)
+    state = {}
+
+    def forward():
+        state["dy"] = loss(model.forward(x), y)[1]
+        sync()
+
+    def backward():
+        model.backward(state["dy"], need_dx=False, add_l1=False)
+        sync()
+
+    def update():
+        opt.step(model.layers, add_l1=True)
+        sync()
+    update.model = model  # for tests
+    return forward, backward, update
+
+
+def _device_sync(xp):
+    if "cupy" not in xp.__name__:
+        return lambda: None
+    import cupy
+    return cupy.cuda.get_current_stream().synchronize
+
+
+def phase_ms(phases, warmup, repeat):
+    """Median ms of each phase over ``repeat`` steps run phase after phase."""
+    for _ in range(warmup):
+        for phase in phases:
+            phase()
+    times = [[] for _ in phases]
+    for _ in range(repeat):
+        for phase, t in zip(phases, times):
+            t.extend(timed(phase, 1))
+    return [1e3 * statistics.median(t) for t in times]
 
 
 def _torch_model(case, torch, device):
@@ -103,15 +155,17 @@ def _torch_model(case, torch, device):
     return torch.nn.Sequential(*mods).to(device)
 
 
-def torch_step(case, n, device, torch):
-    """A closure doing one PyTorch eager training step on the same batch."""
+def torch_phases(case, n, device, torch):
+    """(forward, backward, update) closures of one PyTorch eager training step."""
     dev = "cuda" if device == "gpu" else "cpu"
     net = _torch_model(case, torch, dev)
     x, y = (torch.from_numpy(a).to(dev) for a in make_batch(case, n))
     kernels = [m.weight for m in net if isinstance(m, torch.nn.Linear)]
     opt = torch.optim.Adam(net.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+    state = {}
 
-    def step():
+    def forward():
         opt.zero_grad(set_to_none=True)
         out = net(x)
         if case == "autoencoder":
@@ -119,9 +173,27 @@ def torch_step(case, n, device, torch):
             loss = loss + L1 * sum(w.abs().sum() for w in kernels)
         else:
             loss = ((out - y) ** 2).mean()
-        loss.backward()
+        state["loss"] = loss
+        sync()
+
+    def backward():
+        state["loss"].backward()
+        sync()
+
+    def update():
         opt.step()
-        return loss.item()  # waits for the device, like float() on our side
+        sync()
+    return forward, backward, update
+
+
+def torch_step(case, n, device, torch):
+    """A closure doing one PyTorch eager training step on the same batch."""
+    forward, backward, update = torch_phases(case, n, device, torch)
+
+    def step():
+        forward()
+        backward()
+        update()
     return step
 
 
@@ -148,6 +220,11 @@ def _import_torch(threads):
     return torch
 
 
+def _split(phases, warmup, repeat):
+    f, b, u = phase_ms(phases, warmup, repeat)
+    return f"{f:.2f} / {b:.2f} / {u:.2f}  (sum {f + b + u:.2f})"
+
+
 def main(argv=None):
     """Print the table: case, batch, minirg ms/step, torch ms/step, ratio (minirg/torch)."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -156,6 +233,8 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
     p.add_argument("--quick", action="store_true", help="few repeats, small batches only")
     p.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    p.add_argument("--case", choices=sorted({c for c, _ in CASES}), help="only this case")
+    p.add_argument("--batch", type=int, help="only this batch size")
     args = p.parse_args(argv)
     try:
         namespace_for(args.device)
@@ -163,6 +242,7 @@ def main(argv=None):
         print(f"bench_nn: {e}")
         return 2
     cases = [c for c in CASES if c[1] <= 100] if args.quick else CASES
+    cases = [(c, n) for c, n in cases if args.case in (None, c) and args.batch in (None, n)]
     repeat, warmup = (5, 2) if args.quick else (args.repeat, args.warmup)
     note = _set_threads(args.threads)
     torch = _import_torch(args.threads)
@@ -174,7 +254,8 @@ def main(argv=None):
     print(f"load average {os.getloadavg()[0]:.2f}; {env}")
     if note:
         print(note)
-    print(f"{'case':<12} {'batch':>5} {'minirg ms':>10} {'torch ms':>9} {'ratio':>6}")
+    print(f"{'case':<12} {'batch':>5} {'minirg ms':>10} {'torch ms':>9} {'ratio':>6}"
+          "    phases (ms): forward / backward / update")
     use_torch = torch is not None and (args.device == "cpu" or torch.cuda.is_available())
     for case, n in cases:
         steps = [minirg_step(case, n, args.device)]
@@ -184,4 +265,9 @@ def main(argv=None):
         row = f"{case:<12} {n:>5} {ms[0]:>10.2f}"
         row += f" {ms[1]:>9.2f} {ms[0] / ms[1]:>6.2f}" if use_torch else f" {'-':>9} {'-':>6}"
         print(row, flush=True)
+        print(f"{'':<19}minirg {_split(minirg_phases(case, n, args.device), warmup, repeat)}",
+              flush=True)
+        if use_torch:
+            print(f"{'':<19}torch  {_split(torch_phases(case, n, args.device, torch), warmup, repeat)}",
+                  flush=True)
     return 0

@@ -14,10 +14,15 @@ __all__ = ["hinge", "mse", "l1_penalty", "get_loss", "LOSSES"]
 
 
 def _check_pair(y_pred, y):
+    try:
+        xp = get_namespace(y_pred, y)
+    except TypeError:
+        raise TypeError(f"y_pred and y must be arrays of one array library (e.g. NumPy), "
+                        f"got {type(y_pred).__name__} and {type(y).__name__}") from None
     if tuple(y_pred.shape) != tuple(y.shape):
         raise ValueError(f"y_pred has shape {tuple(y_pred.shape)} but y has shape "
                          f"{tuple(y.shape)}; expected equal shapes")
-    return get_namespace(y_pred, y), math.prod(y_pred.shape)
+    return xp, math.prod(y_pred.shape)
 
 
 def hinge(y_pred, y):
@@ -68,11 +73,12 @@ def l1_penalty(W, lam):
 
     Returns
     -------
-    value : 0-d array
-    dW : (d_in, d_out) array
+    value : 0-d float64 array (summed in float64, so the penalty of a
+        million float32 weights keeps its digits)
+    dW : (d_in, d_out) array of W's dtype
     """
     xp = get_namespace(W)
-    return lam * xp.sum(xp.abs(W)), lam * xp.sign(W)
+    return lam * xp.sum(xp.abs(W), dtype=xp.float64), lam * xp.sign(W)
 
 
 LOSSES = {"hinge": hinge, "mse": mse}

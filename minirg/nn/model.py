@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from minirg._backend import get_namespace, to_numpy
-from minirg.nn import checkpoint as ckpt, train
+from minirg._backend import get_namespace
 from minirg._checks import check_int
+from minirg.nn import checkpoint as ckpt, train
 from minirg.nn._data import batch, batch_slices, check_data
 from minirg.nn.layers import Dense
 from minirg.nn.losses import get_loss
@@ -38,6 +38,10 @@ class Sequential:
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("Sequential needs at least one layer")
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, Dense):
+                raise TypeError(f"layer {i} is {layer!r} of type {type(layer).__name__}; "
+                                "expected a minirg.nn.Dense")
         for i, (a, b) in enumerate(zip(self.layers, self.layers[1:])):
             if a.d_out != b.d_in:
                 raise ValueError(f"layer {i} outputs width {a.d_out} but layer {i + 1} "
@@ -66,15 +70,16 @@ class Sequential:
             x = layer.forward(x)
         return x
 
-    def backward(self, dy, need_dx=True):
+    def backward(self, dy, need_dx=True, add_l1=True):
         """dy = dL/dy : (n, d_out) -> dx : (n, d_in); sets each trainable layer's dW, db.
 
         With ``need_dx=False`` it stops at the first trainable layer (nothing
         below it needs a gradient, e.g. a frozen encoder) and returns None.
+        ``add_l1=False`` leaves the L1 term out of dW (see ``Dense.backward``).
         """
         stop = 0 if need_dx else self._first_trainable()
         for i in range(len(self.layers) - 1, stop - 1, -1):
-            dy = self.layers[i].backward(dy, need_dx=need_dx or i > stop)
+            dy = self.layers[i].backward(dy, need_dx=need_dx or i > stop, add_l1=add_l1)
         return dy if need_dx else None
 
     def _first_trainable(self):
@@ -144,26 +149,22 @@ class Sequential:
 
     def fit(self, x, y, *, loss, optimizer=None, epochs=1, batch_size=32,
             validation_split=0.0, shuffle=True, seed=0, checkpoint=None,
-            progress=False, desc="fit", position=None, callback=None):
+            progress=False, desc="fit", position=None, callback=None,
+            divergence=100.0, early_stopping=None):
         """Train like Keras's ``model.fit``; returns History. Documented in minirg.nn.train.fit."""
         return train.fit(self, x, y, loss=loss, optimizer=optimizer, epochs=epochs,
                          batch_size=batch_size, validation_split=validation_split,
                          shuffle=shuffle, seed=seed, checkpoint=checkpoint,
-                         progress=progress, desc=desc, position=position, callback=callback)
+                         progress=progress, desc=desc, position=position, callback=callback,
+                         divergence=divergence, early_stopping=early_stopping)
 
     def config(self):
         """JSON-able architecture: format, version and each layer's config."""
-        return {"format": ckpt.FORMAT, "version": ckpt.VERSION,
-                "layers": [layer.config() for layer in self.layers]}
+        return ckpt.model_config(self.layers)
 
     def state_arrays(self):
         """The model file's entries: ``config`` plus host copies of every W and b."""
-        out = {"config": ckpt.json_array(self.config())}
-        for i, layer in enumerate(self.layers):
-            out[f"layers.{i}.W"] = to_numpy(layer.W)
-            if layer.b is not None:
-                out[f"layers.{i}.b"] = to_numpy(layer.b)
-        return out
+        return ckpt.model_arrays(self.layers)
 
     def save(self, path):
         """Write the model to ``path`` (.npz, atomically; see minirg.nn.checkpoint)."""
@@ -172,26 +173,9 @@ class Sequential:
     @classmethod
     def load(cls, path, xp=None):
         """Read a model (or a checkpoint's model) written by ``save``; NumPy unless ``xp``."""
-        arrays = ckpt.read_npz(path)
-        return cls.from_arrays(arrays, path).to(xp)
+        return cls.from_arrays(ckpt.read_npz(path), path).to(xp)
 
     @classmethod
     def from_arrays(cls, arrays, path="<arrays>"):
         """Build a NumPy model from ``state_arrays()`` output, checking every entry."""
-        config = ckpt.read_json(arrays, "config", path)
-        if config.get("format") != ckpt.FORMAT:
-            raise ValueError(f"{path!r} holds format {config.get('format')!r}; "
-                             f"expected {ckpt.FORMAT!r}")
-        layers = []
-        for i, c in enumerate(config["layers"]):
-            kw = {k: c[k] for k in ("activation", "bias", "l1", "trainable", "dtype")}
-            layer = Dense(c["d_in"], c["d_out"], **kw)
-            for name in ("W", "b") if c["bias"] else ("W",):
-                layer_arr = getattr(layer, name)
-                a = arrays.get(f"layers.{i}.{name}")
-                if a is None or a.shape != layer_arr.shape or a.dtype != layer_arr.dtype:
-                    raise ValueError(f"{path!r}: entry layers.{i}.{name} is missing or not "
-                                     f"{layer_arr.dtype} of shape {layer_arr.shape}")
-                setattr(layer, name, np.array(a))
-            layers.append(layer)
-        return cls(layers)
+        return cls(ckpt.layers_from_arrays(arrays, path))

@@ -5,7 +5,8 @@ import math
 import numpy as np
 
 from minirg._backend import get_namespace, is_numpy, to_numpy
-from minirg.nn import _fast
+from minirg.nn import accel
+from minirg.nn.losses import l1_penalty
 
 __all__ = ["Adam"]
 
@@ -25,10 +26,15 @@ class Adam:
 
     epsilon sits outside the square root and is not bias-corrected (Keras's
     choice; Kingma & Ba's eps-hat). Frozen layers and layers without a
-    gradient are skipped. On NumPy (CuPy) float arrays the update runs as one
-    fused numba (CUDA) kernel *in place* on ``layer.W`` (and b, m, v);
-    elsewhere it builds new arrays with array-API calls. On the CPU both paths
-    give the same bits.
+    gradient are skipped.
+
+    ``step(layers, add_l1=True)`` also adds each layer's L1 subgradient
+    ``l1 * sign(W)`` to its data gradient inside the update and returns the
+    penalty ``sum l1 |W|`` of the weights the step started from, so a training
+    step reads every W once (see ``train_step``). On NumPy (CuPy) float arrays
+    the update of each tensor is one sweep of ``minirg.nn.accel``'s kernel,
+    *in place* on ``layer.W`` (and b, m, v); elsewhere it builds new arrays
+    with the array-API formulas below. On the CPU both give the same bits.
 
     Parameters
     ----------
@@ -53,34 +59,56 @@ class Adam:
         self.t = 0
         self.m, self.v = {}, {}
 
-    def step(self, layers):
-        """One update of every trainable layer in ``layers`` (a list, e.g. model.layers)."""
+    def step(self, layers, *, add_l1=False):
+        """One update of every trainable layer in ``layers`` (a list, e.g. model.layers).
+
+        With ``add_l1=True`` the layers' ``dW`` are data gradients only (from
+        ``backward(dy, add_l1=False)``) and the L1 term is added here. Returns
+        the L1 penalty of the trainable layers before the step (0.0 unless
+        add_l1): a float on NumPy, a 0-d array elsewhere (no device sync).
+        """
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         alpha = self.lr * math.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
+        penalty = 0.0
         for i, layer in enumerate(layers):
             if not layer.trainable:
                 continue
             for name in _PARAMS:
                 p, g = getattr(layer, name, None), getattr(layer, "d" + name, None)
-                if p is not None and g is not None:
-                    setattr(layer, name, self._update(f"{i}.{name}", p, g, alpha))
+                lam = layer.l1 if add_l1 and name == "W" else 0.0
+                if p is None:
+                    continue
+                if g is None:  # nothing to update; its penalty still counts
+                    penalty = penalty + (layer.l1_penalty() if lam else 0.0)
+                    continue
+                p, pen = self._update(f"{i}.{name}", p, g, alpha, lam)
+                setattr(layer, name, p)
+                penalty = penalty + pen
+        return penalty
 
-    def _update(self, key, p, g, alpha):
-        """The new value of parameter p (the same object on the fast path)."""
+    def _update(self, key, p, g, alpha, lam=0.0):
+        """(new p, lam * sum|p| of the old p) for gradient g plus the L1 term lam * sign(p).
+
+        The new p is the same object on the accelerated path (in place).
+        """
         xp = get_namespace(p)
         if key not in self.m:
             self.m[key], self.v[key] = xp.zeros_like(p), xp.zeros_like(p)
         m, v = self.m[key], self.v[key]
         b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
-        kernels = _fast.kernels_for(p, g, m, v)
+        kernels = accel.kernels_for(p, g, m, v)
         if kernels is not None:
-            kernels.adam_inplace(p, g, m, v, b1, b2, alpha, eps)
-            return p
-        # Reference path; operation order mirrors the fast kernel bit for bit.
+            s = kernels.adam_step(p, g, m, v, lam, b1, b2, alpha, eps)
+            return p, (lam * s if lam else 0.0)
+        # The reference; the kernels follow its operation order bit for bit.
+        penalty = 0.0
+        if lam:
+            penalty, dW = l1_penalty(p, lam)
+            g = g + dW
         m = self.m[key] = b1 * m + (1 - b1) * g
         v = self.v[key] = b2 * v + (1 - b2) * g * g
-        return p - alpha * m / (xp.sqrt(v) + eps)
+        return p - alpha * m / (xp.sqrt(v) + eps), penalty
 
     def hyperparameters(self):
         """The constructor arguments as a dict."""

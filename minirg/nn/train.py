@@ -15,6 +15,12 @@ The headline counts every kernel's penalty, frozen ones too: tf.keras 2 (the
 paper's era) summed all layers' regularisation losses into ``loss`` (Keras 3
 counts trainable weights only; subtract ``penalty_frozen`` for that number).
 The ``val_*`` keys exist only when ``validation_split > 0``.
+
+fit stops early in two ways, both saying why: divergence (a NaN/inf loss
+or weight, or a loss ``divergence`` times the loss before training), which
+raises FloatingPointError and leaves the last good checkpoint on disk; and,
+if asked, Keras's EarlyStopping (minirg.nn.early_stopping), which returns
+the shorter History.
 """
 
 import math
@@ -23,9 +29,11 @@ import os
 
 import numpy as np
 
-from minirg.nn import checkpoint as ckpt
+from minirg._backend import get_namespace
 from minirg._checks import check_int
+from minirg.nn import checkpoint as ckpt
 from minirg.nn._data import batch, batch_slices
+from minirg.nn.early_stopping import EarlyStopping
 from minirg.nn.losses import get_loss
 from minirg.nn.optim import Adam
 
@@ -55,13 +63,14 @@ class History:
 def train_step(model, x, y, loss, optimizer):
     """One update on a batch x : (b, d_in), y : (b, d_out) already in the model's namespace.
 
-    Returns (data_loss, penalty_trainable), both measured before the update
-    (0-d arrays or floats; no device sync).
+    The backward pass leaves the L1 term out of dW; Adam adds it inside its
+    update, which also sums |W|, so each weight tensor is read once per step
+    (``Adam.step(add_l1=True)``). Returns (data_loss, penalty_trainable), both
+    of the weights before the update (0-d arrays or floats; no device sync).
     """
     value, dy = loss(model.forward(x), y)
-    penalty = model.trainable_penalty()
-    model.backward(dy, need_dx=False)
-    optimizer.step(model.layers)
+    model.backward(dy, need_dx=False, add_l1=False)
+    penalty = optimizer.step(model.layers, add_l1=True)
     return value, penalty
 
 
@@ -74,7 +83,8 @@ def _epoch_order(n, seed, epoch, shuffle):
 
 
 def _run_epoch(model, x, y, loss, optimizer, order, batch_size):
-    """Train over ``order`` once; returns the batch-size-weighted (data, penalty) means."""
+    """Train over ``order`` once; returns the batch-size-weighted (data, penalty) means
+    and the first batch's data + penalty (measured before its update)."""
     xp, dtype = model.xp, model.dtype
     sizes, data, pen = [], [], []
     for rows in batch_slices(order, batch_size):
@@ -86,12 +96,13 @@ def _run_epoch(model, x, y, loss, optimizer, order, batch_size):
         pen.append(p)
     w = np.asarray(sizes, dtype=np.float64) / len(order)
     # One host conversion per batch value, all at the epoch's end (no per-step sync).
-    return (float(w @ np.array([float(v) for v in data])),
-            float(w @ np.array([float(v) for v in pen])))
+    data, pen = np.array([float(v) for v in data]), np.array([float(v) for v in pen])
+    return float(w @ data), float(w @ pen), float(data[0] + pen[0])
 
 
 def _epoch_logs(model, x, y, loss, optimizer, order, val_rows, batch_size):
-    data, pen = _run_epoch(model, x, y, loss, optimizer, order, batch_size)
+    """(History logs of one epoch, the loss of its first batch before its update)."""
+    data, pen, first = _run_epoch(model, x, y, loss, optimizer, order, batch_size)
     frozen = model.penalty()["frozen"]
     logs = {"loss": data + pen + frozen, "data_loss": data,
             "penalty_trainable": pen, "penalty_frozen": frozen}
@@ -100,7 +111,7 @@ def _epoch_logs(model, x, y, loss, optimizer, order, val_rows, batch_size):
         vpen = model.penalty()["trainable"]
         logs.update(val_loss=vdata + vpen + frozen, val_data_loss=vdata,
                     val_penalty_trainable=vpen)
-    return logs
+    return logs, first + frozen
 
 
 def split_point(n, validation_split):
@@ -119,7 +130,8 @@ def split_point(n, validation_split):
 
 def fit(model, x, y, *, loss, optimizer=None, epochs=1, batch_size=32,
         validation_split=0.0, shuffle=True, seed=0, checkpoint=None,
-        progress=False, desc="fit", position=None, callback=None):
+        progress=False, desc="fit", position=None, callback=None,
+        divergence=100.0, early_stopping=None):
     """Train ``model`` by mini-batch Adam; the Keras ``model.fit`` loop.
 
     Parameters
@@ -140,15 +152,22 @@ def fit(model, x, y, *, loss, optimizer=None, epochs=1, batch_size=32,
         Shuffle training rows each epoch with ``default_rng([seed, epoch])``.
     seed : int >= 0
     checkpoint : path, optional
-        Written atomically after every epoch (weights, Adam's t/m/v, epoch,
-        history, fit settings). If it exists when fit starts, training resumes
-        from it, ending bit-identical to an uninterrupted run on the CPU; a
-        checkpoint from another model or other settings raises ValueError.
+        Written atomically after every good epoch (weights, Adam's t/m/v,
+        epoch, history, fit settings, a fingerprint of x and y, early
+        stopping's state). If it exists when fit starts, training resumes from
+        it, ending bit-identical to an uninterrupted run on the CPU. A
+        checkpoint of another model, other settings, other data, or more
+        epochs than ``epochs`` raises ValueError.
     progress : bool
-        Show a tqdm bar over epochs, labelled ``desc``, on line ``position``
-        (for several bars at once).
+        Show a tqdm bar over epochs, labelled ``desc``, on line ``position``.
     callback : callable(epoch, logs), optional
         Called after each epoch (and its checkpoint).
+    divergence : float > 1 or None
+        Stop when an epoch's loss exceeds ``divergence`` times the loss before
+        training (the first batch's, measured before its update); None turns
+        this test off. NaN/inf losses or weights always stop training.
+    early_stopping : EarlyStopping, dict of its arguments, or None (off)
+        Keras's EarlyStopping (see minirg.nn.early_stopping).
 
     Returns
     -------
@@ -157,41 +176,79 @@ def fit(model, x, y, *, loss, optimizer=None, epochs=1, batch_size=32,
 
     Raises
     ------
-    ValueError
+    ValueError, TypeError
         Bad shapes, dtypes, NaN/inf data or arguments, naming the value.
     FloatingPointError
-        A loss became NaN or inf; the checkpoint keeps the last good epoch
-        (the model in memory holds the diverged weights).
+        Training diverged (the message says which test tripped); the
+        checkpoint on disk keeps the last good epoch, while the model in
+        memory holds the diverged weights.
     """
-    loss, optimizer = get_loss(loss), Adam() if optimizer is None else optimizer
-    epochs = check_int(epochs, "epochs", 0)
+    optimizer, es = _check_optimizer(optimizer), EarlyStopping.from_arg(early_stopping)
+    loss, epochs = get_loss(loss), check_int(epochs, "epochs", 0)
     batch_size = check_int(batch_size, "batch_size", 1)
+    divergence = _check_divergence_factor(divergence)
     x, y = model._check_xy(x, y)
     n_train = split_point(x.shape[0], validation_split)
     val_rows = np.arange(n_train, x.shape[0])
+    _check_monitor(es, len(val_rows))
     run = {"loss": getattr(loss, "__name__", repr(loss)), "batch_size": batch_size,
            "validation_split": float(validation_split), "shuffle": bool(shuffle),
            "seed": check_int(seed, "seed", 0), "n_samples": int(x.shape[0]),
-           "optimizer": optimizer.hyperparameters()}
-    history, start = History(), 0
+           "optimizer": optimizer.hyperparameters(), "data": ckpt.fingerprint(x, y),
+           "early_stopping": None if es is None else es.config()}
+    history, start, loss0 = History(), 0, None
     if checkpoint is not None and os.path.exists(checkpoint):
-        history, start = _resume(checkpoint, model, optimizer, run)
+        history, start, loss0 = ckpt.resume_fit(checkpoint, model, optimizer, run, epochs, es)
+        history = History(**history)
+    if es is not None and es.stopped:
+        return history
     bar = _progress_bar(progress, start, epochs, desc, position)
     try:
         for epoch in range(start, epochs):
             order = _epoch_order(n_train, seed, epoch, shuffle)
-            logs = _epoch_logs(model, x, y, loss, optimizer, order, val_rows, batch_size)
-            _check_finite(logs, epoch, epochs, checkpoint)
+            logs, first = _epoch_logs(model, x, y, loss, optimizer, order, val_rows, batch_size)
+            loss0 = first if loss0 is None else loss0
+            _check_diverged(model, logs, loss0, divergence, f"{epoch + 1}/{epochs}", checkpoint)
             history.append(epoch, logs)
+            stop = es is not None and es.update(epoch, logs, model.layers)
             if checkpoint is not None:
-                _save(checkpoint, model, optimizer, run, history, epoch + 1)
+                ckpt.save_fit(checkpoint, model, optimizer, run, history.to_dict(), epoch + 1,
+                              loss0, es)
             bar.set_postfix({k: f"{logs[k]:.4g}" for k in ("loss", "val_loss") if k in logs})
             bar.update()
             if callback is not None:
                 callback(epoch, logs)
+            if stop:
+                break
     finally:
         bar.close()
     return history
+
+
+def _check_optimizer(optimizer):
+    if optimizer is None:
+        return Adam()
+    if not isinstance(optimizer, Adam):
+        raise TypeError(f"optimizer={optimizer!r}; expected a minirg.nn.Adam instance, "
+                        "e.g. Adam(lr=1e-3)")
+    return optimizer
+
+
+def _check_divergence_factor(divergence):
+    if divergence is None:
+        return None
+    if isinstance(divergence, bool) or not isinstance(divergence, numbers.Real) \
+            or not (math.isfinite(divergence) and divergence > 1):
+        raise ValueError(f"divergence={divergence!r}; expected a finite number > 1 or None")
+    return float(divergence)
+
+
+def _check_monitor(es, n_val):
+    keys = ["loss", "data_loss", "penalty_trainable", "penalty_frozen"]
+    keys += ["val_loss", "val_data_loss", "val_penalty_trainable"] if n_val else []
+    if es is not None and es.monitor not in keys:
+        raise ValueError(f"early_stopping monitors {es.monitor!r}, which fit does not log "
+                         f"here; expected one of {keys} (val_* need validation_split > 0)")
 
 
 def _progress_bar(progress, start, epochs, desc, position):
@@ -200,46 +257,30 @@ def _progress_bar(progress, start, epochs, desc, position):
                 position=position, unit="epoch", leave=position is None)
 
 
-def _check_finite(logs, epoch, epochs, path):
-    bad = [k for k, v in logs.items() if not math.isfinite(v)]
+def _check_diverged(model, logs, loss0, divergence, when, path):
+    """FloatingPointError naming the test that tripped: a non-finite log value,
+    non-finite weights, or a loss above ``divergence`` x the loss before training."""
+    bad, hint = [k for k, v in logs.items() if not math.isfinite(v)], ""
     if bad:
-        kept = (f"; checkpoint {os.fspath(path)!r} keeps the last good epoch"
-                if path is not None and os.path.exists(path) else "")
-        raise FloatingPointError(f"{bad[0]} became {logs[bad[0]]} in epoch "
-                                 f"{epoch + 1}/{epochs}; training stopped{kept}")
+        why = f"{bad[0]} became {logs[bad[0]]}"
+    elif (i := _first_nonfinite(model.layers)) is not None:
+        why = f"the weights of layer {i} are no longer finite"
+    elif divergence is not None and loss0 > 0 and logs["loss"] > divergence * loss0:
+        why = (f"loss {logs['loss']:.4g} exceeds divergence={divergence:g} x the loss "
+               f"before training ({loss0:.4g})")
+        hint = "; lower the learning rate (fit's divergence=None turns this test off)"
+    else:
+        return
+    kept = (f"; checkpoint {os.fspath(path)!r} keeps the last good epoch"
+            if path is not None and os.path.exists(path) else "")
+    raise FloatingPointError(f"{why} in epoch {when}; training stopped{kept}{hint}")
 
 
-def _save(path, model, optimizer, run, history, epochs_done):
-    """Checkpoint = model file + optimizer moments + JSON of epoch, t, settings, history."""
-    arrays = model.state_arrays()
-    state = optimizer.state_dict()
-    arrays.update(ckpt.optimizer_arrays(state))
-    arrays["fit"] = ckpt.json_array({"epoch": epochs_done, "t": state["t"], "run": run,
-                                     "history": history.to_dict()})
-    ckpt.write_npz_atomic(path, arrays)
-
-
-def _resume(path, model, optimizer, run):
-    """Load weights and optimizer state from checkpoint ``path`` into model/optimizer.
-
-    Returns (History, epochs already done). ValueError if the checkpoint was
-    written for another architecture or other fit settings.
-    """
-    from minirg.nn.layers import transfer
-    from minirg.nn.model import Sequential
-
-    arrays = ckpt.read_npz(path)
-    meta = ckpt.read_json(arrays, "fit", path)
-    saved = Sequential.from_arrays(arrays, path)
-    if saved.config() != model.config():
-        raise ValueError(f"checkpoint {os.fspath(path)!r} holds a different model "
-                         f"({saved.config()['layers']}); expected {model.config()['layers']}")
-    diff = {k: (meta["run"].get(k), v) for k, v in run.items() if meta["run"].get(k) != v}
-    if diff:
-        raise ValueError(f"checkpoint {os.fspath(path)!r} was written with other fit "
-                         f"settings, (saved, asked): {diff}; delete it or match them")
-    for src, dst in zip(saved.layers, model.layers):
-        transfer(src, dst, freeze=not dst.trainable)
-    optimizer.load_state_dict(ckpt.optimizer_state(arrays, meta["t"]), xp=model.xp)
-    history = History(**meta["history"])
-    return history, int(meta["epoch"])
+def _first_nonfinite(layers):
+    """Index of the first layer with a NaN or inf in W or b, or None."""
+    for i, layer in enumerate(layers):
+        for a in layer.params.values():
+            xp = get_namespace(a)
+            if not bool(xp.all(xp.isfinite(a))):
+                return i
+    return None

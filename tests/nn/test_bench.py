@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 import pytest
 
 from minirg.bench import nn as bench
@@ -21,3 +23,17 @@ def test_benchmark_rejects_missing_device(monkeypatch, capsys):
     monkeypatch.setattr(bench, "namespace_for", no_gpu)
     assert bench.main(["--device", "gpu"]) == 2
     assert "no CUDA device" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("case", ["autoencoder", "beta-net"])
+def test_phases_make_one_training_step(case):
+    """Phase by phase is the same computation as train_step: same weights after."""
+    from minirg.nn import train_step
+    forward, backward, update = bench.minirg_phases(case, 3, "cpu")
+    ms = bench.phase_ms([forward, backward, update], warmup=1, repeat=3)
+    assert len(ms) == 3 and all(t > 0 for t in ms)
+    model, x, y, loss, opt = bench._minirg_setup(case, 3, "cpu")
+    for _ in range(4):
+        train_step(model, x, y, loss, opt)
+    for a, b in zip(update.model.layers, model.layers):
+        assert np.array_equal(a.W, b.W)

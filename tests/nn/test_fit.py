@@ -175,3 +175,128 @@ X = _data(10)
 def test_bad_input_is_named(x, y, kw, match):
     with pytest.raises(ValueError, match=match):
         _ae().fit(x, y, **{"loss": "hinge"} | kw)
+
+
+def test_nan_weights_after_a_finite_epoch_keep_the_good_checkpoint(tmp_path):
+    """The last step of epoch 2 makes W NaN while every logged loss is still finite:
+    fit names the weights and the checkpoint on disk stays at epoch 1."""
+    path, calls = tmp_path / "ckpt.npz", []
+
+    def loss(y_pred, y):
+        value, dy = hinge(y_pred, y)
+        calls.append(1)
+        return value, dy * np.nan if len(calls) == 10 else dy  # 5 batches per epoch
+
+    model = _ae()
+    kw = FIT | {"loss": loss, "validation_split": 0.0}
+    with pytest.raises(FloatingPointError, match=r"weights of layer 0 are no longer finite "
+                                                 r"in epoch 2/4.*keeps the last good epoch"):
+        model.fit(_data(), _data(), checkpoint=path, **kw)
+    assert ckpt.read_json(ckpt.read_npz(path), "fit", path)["epoch"] == 1
+    assert all(np.all(np.isfinite(l.W)) for l in Sequential.load(path).layers)
+
+
+def _linear_ae(l1=1e-3):
+    rng = np.random.default_rng(0)
+    return Sequential([Dense(8, 4, bias=False, l1=l1, rng=rng),
+                       Dense(4, 8, bias=False, l1=l1, rng=rng)])
+
+
+def test_divergence_stops_with_a_reason_and_is_configurable(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    with pytest.raises(FloatingPointError, match=r"exceeds divergence=100 x the loss before "
+                                                 r"training .* in epoch 1/4"):
+        _linear_ae().fit(_data(), _data(), optimizer=Adam(lr=1e3), checkpoint=path, **FIT)
+    assert not path.exists()  # no good epoch, nothing written
+    hist = _linear_ae().fit(_data(), _data(), optimizer=Adam(lr=1e3), divergence=None, **FIT)
+    assert hist.history["loss"][0] > 100 * hist.history["loss"][-1] or \
+        max(hist.history["loss"]) > 100  # trains on, as asked, to a huge loss
+    for bad in (1.0, 0, float("nan"), "10"):
+        with pytest.raises(ValueError, match="divergence="):
+            _ae().fit(_data(), _data(), divergence=bad, **FIT)
+
+
+def test_default_divergence_does_not_trip_on_normal_training():
+    hist = _ae().fit(_data(), _data(), optimizer=Adam(0.05), **FIT | {"epochs": 15})
+    assert len(hist.epoch) == 15
+
+
+def test_checkpoint_is_tied_to_epochs_and_data(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    _fit_weights(FIT, checkpoint=path)  # 4 epochs
+    with pytest.raises(ValueError, match=r"holds 4 epochs but fit was asked for epochs=2"):
+        _fit_weights(FIT | {"epochs": 2}, checkpoint=path)
+    other = _data(seed=9)
+    assert other.shape == _data().shape
+    with pytest.raises(ValueError, match="'data'"):
+        _ae().fit(other, other, optimizer=Adam(0.05), checkpoint=path, **FIT)
+    # the same data and more epochs resume
+    assert len(_ae().fit(_data(), _data(), optimizer=Adam(0.05), checkpoint=path,
+                         **FIT | {"epochs": 5}).epoch) == 5
+
+
+ES = dict(monitor="val_loss", min_delta=0.02, patience=2)
+
+
+def _keras_stop(values, min_delta, patience):
+    """Epoch at which Keras's EarlyStopping stops on ``values``, and the best epoch."""
+    best, best_epoch, wait = np.inf, 0, 0
+    for epoch, current in enumerate(values):
+        wait += 1
+        if current + min_delta < best:
+            best, best_epoch, wait = current, epoch, 0
+        elif wait >= patience and epoch > 0:
+            return epoch, best_epoch
+    return None, best_epoch
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_early_stopping_follows_keras(restore):
+    full = _ae().fit(_data(), _data(), optimizer=Adam(0.05), **FIT | {"epochs": 30})
+    stop, best = _keras_stop(full.history["val_loss"], ES["min_delta"], ES["patience"])
+    assert stop is not None and stop < 29  # the setting does stop early
+    model = _ae()
+    hist = model.fit(_data(), _data(), optimizer=Adam(0.05),
+                     early_stopping=ES | {"restore_best_weights": restore}, **FIT | {"epochs": 30})
+    assert hist.epoch == list(range(stop + 1))
+    assert hist.history == {k: v[:stop + 1] for k, v in full.history.items()}
+    want = _fit_weights(FIT | {"epochs": (best if restore else stop) + 1})
+    for a, b in zip(model.layers, want):
+        assert np.array_equal(a.W, b)
+
+
+def test_early_stopping_resumes_bit_identically(tmp_path):
+    es = ES | {"restore_best_weights": True}
+    kw = FIT | {"epochs": 30}
+    ref = _ae()
+    ref_hist = ref.fit(_data(), _data(), optimizer=Adam(0.05), early_stopping=es, **kw)
+    path = tmp_path / "ckpt.npz"
+
+    def crash(epoch, logs):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _ae().fit(_data(), _data(), optimizer=Adam(0.05), early_stopping=es,
+                  checkpoint=path, callback=crash, **kw)
+    for _ in range(2):  # resume, then "resume" a finished (stopped) run
+        model = _ae(seed=7)
+        hist = model.fit(_data(), _data(), optimizer=Adam(0.05), early_stopping=es,
+                         checkpoint=path, **kw)
+        assert hist.history == ref_hist.history
+        for a, b in zip(model.layers, ref.layers):
+            assert np.array_equal(a.W, b.W)
+    with pytest.raises(ValueError, match="early_stopping"):
+        _ae().fit(_data(), _data(), optimizer=Adam(0.05), checkpoint=path,
+                  early_stopping=es | {"patience": 5}, **kw)
+
+
+@pytest.mark.parametrize("kw, err, match", [
+    ({"optimizer": "adam"}, TypeError, "optimizer='adam'; expected a minirg.nn.Adam"),
+    ({"early_stopping": {"monitor": "val_acc"}}, ValueError, "'val_acc'"),
+    ({"early_stopping": {"patience": -1}}, ValueError, "patience=-1"),
+    ({"early_stopping": "yes"}, TypeError, "early_stopping='yes'"),
+])
+def test_bad_fit_arguments_are_named(kw, err, match):
+    with pytest.raises(err, match=match):
+        _ae().fit(_data(), _data(), **FIT | kw)

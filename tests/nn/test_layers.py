@@ -142,3 +142,20 @@ def test_shapes_and_linear_forward(n, d_in, d_out, act, bias, seed):
     dx = layer.backward(np.ones_like(y))
     assert dx.shape == x.shape and layer.dW.shape == layer.W.shape
     assert (layer.db is None) == (not bias)
+
+
+def test_api_misuse_gives_clear_errors():
+    from minirg.nn import Sequential, mse
+    layer = Dense(3, 2)
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        layer.backward(np.ones((1, 2), np.float32))
+    with pytest.raises(TypeError, match="src='a' is a str; expected a minirg.nn.Dense"):
+        transfer("a", layer)
+    with pytest.raises(TypeError, match="layer 0 is 'notalayer' of type str"):
+        Sequential(["notalayer"])
+    with pytest.raises(TypeError, match="got list and list"):
+        mse([1.0], [2.0])
+    with pytest.raises(ValueError, match="seed=-1"):
+        Dense(3, 2, seed=-1)
+    with pytest.raises(ValueError, match="rng=3"):
+        Dense(3, 2, rng=3)

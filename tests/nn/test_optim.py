@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from minirg._backend import to_numpy
-from minirg.nn import Adam, Dense, _fast
+from minirg.nn import Adam, Dense, accel
 
 
 def _adam_by_hand(w, grads, lr=0.01, b1=0.9, b2=0.999, eps=1e-7):
@@ -21,7 +21,7 @@ def _adam_by_hand(w, grads, lr=0.01, b1=0.9, b2=0.999, eps=1e-7):
 
 @pytest.mark.parametrize("fast", [True, False])
 def test_adam_matches_hand_trajectory(monkeypatch, fast):
-    monkeypatch.setattr(_fast, "ENABLED", fast)
+    monkeypatch.setattr(accel, "ENABLED", fast)
     grads = [0.5, -0.2, 1e-4, 3.0, -0.7]
     layer = Dense(1, 1, bias=False, dtype=np.float64)
     layer.W = np.array([[0.3]])

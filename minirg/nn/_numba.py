@@ -1,0 +1,86 @@
+"""The optimizer step on the CPU: one numba sweep per parameter tensor.
+
+Implements, bit for bit, the reference ``Adam._update`` of ``optim.py`` with
+its L1 term (``losses.l1_penalty``)::
+
+    penalty = lam * sum|W|            (float64, of the W the step starts from)
+    g = g + lam * sign(W)             (only if lam != 0)
+    m = beta_1 m + (1 - beta_1) g
+    v = beta_2 v + (1 - beta_2) g**2
+    W = W - alpha m / (sqrt(v) + eps)
+
+The array expression makes three memory passes over W (sign, |W| sum, Adam)
+and ~8 temporaries; for the paper's autoencoder (1.3M weights) the update is
+memory-bound, so here it is one pass: W is walked in blocks of ``BLOCK``
+elements, and each block is summed and then updated while it sits in cache.
+
+Choices that matter for speed and for bit-exactness:
+
+- ``error_model="numpy"``: with numba's default (Python) error model a float
+  division checks for a zero divisor, which stops LLVM from vectorising the
+  loop (measured: 2.6 ms vs 0.27 ms for 1.3M weights).
+- serial, not ``parallel=True``: on 2 cores numba's threads and OpenBLAS's
+  spin against each other between the matmuls and the update (measured:
+  8 ms instead of 0.2 ms per step).
+- ``fastmath`` stays off in the update, so each float operation rounds as
+  NumPy's does; constants arrive already cast to the array's dtype, as NumPy
+  casts Python scalars (NEP 50). Only the |W| sum allows reassociation, so it
+  vectorises: the penalty is reported, never fed back into the weights, and
+  it differs from NumPy's pairwise sum only in float64 rounding order.
+"""
+
+import numpy as np
+from numba import njit
+
+__all__ = ["adam_step"]
+
+#: elements per block: 2048 float32 of each of W, g, m, v is 32 KiB, within L1/L2
+BLOCK = 2048
+
+
+@njit(cache=True, fastmath={"reassoc"}, error_model="numpy")
+def _abs_sum(W):
+    """sum(|W|) over a 1-D view, accumulated in float64."""
+    s = 0.0
+    for i in range(W.size):
+        s += abs(np.float64(W[i]))
+    return s
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
+def _adam_block(p, g, m, v, lam, b1, c1, b2, c2, alpha, eps):
+    """In place over 1-D views: g += lam sign(p) (lam != 0), then Keras's Adam step."""
+    for i in range(p.size):
+        gi = g[i]
+        if lam != 0:
+            gi = gi + lam * np.sign(p[i])
+        mi = b1 * m[i] + c1 * gi
+        vi = b2 * v[i] + c2 * gi * gi
+        m[i] = mi
+        v[i] = vi
+        p[i] = p[i] - alpha * mi / (np.sqrt(vi) + eps)
+
+
+@njit(cache=True, fastmath=False, error_model="numpy")
+def _adam_sweep(p, g, m, v, lam, b1, c1, b2, c2, alpha, eps):
+    """Block by block: sum |p| (if lam != 0), then update; returns the float64 sum."""
+    s = 0.0
+    for start in range(0, p.size, BLOCK):
+        end = min(start + BLOCK, p.size)
+        if lam != 0:
+            s += _abs_sum(p[start:end])
+        _adam_block(p[start:end], g[start:end], m[start:end], v[start:end],
+                    lam, b1, c1, b2, c2, alpha, eps)
+    return s
+
+
+def adam_step(p, g, m, v, lam, beta_1, beta_2, alpha, eps):
+    """Update p, m, v in place (same shape and dtype); returns sum|p| before the step.
+
+    ``g`` is the data gradient; ``lam * sign(p)`` is added to it (not in place)
+    when lam != 0. The sum is a Python float (0.0 when lam == 0).
+    """
+    c = p.dtype.type
+    return float(_adam_sweep(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1),
+                             c(lam), c(beta_1), c(1 - beta_1), c(beta_2), c(1 - beta_2),
+                             c(alpha), c(eps)))
