@@ -42,11 +42,14 @@ DEFAULTS = {
         "l1": 1e-5,                 # (ours) L1 coefficient on every kernel
         "lr": 1e-3,                 # Adam, Keras defaults otherwise
         "workers": 2,               # independent trainings run side by side
+        "beta_net_early_stopping": False,   # stop on validation MSE, restore the best weights
+        "beta_net_patience": 100,   # (ours) epochs without improvement before stopping
     },
     "analysis": {
         "beta_net_input": "sign",   # AE-WR output fed to the beta-net: "sign" or "raw"
         "n_boot": 1000,
         "n_recon": 4,
+        "iterations": 8,            # K: times sign(AE-WR) is applied in the iterated map
     },
 }
 
@@ -59,7 +62,8 @@ PRESETS = {
     "quick": {},
     "paper": {
         "data": {"n_critical": 30000, "n_wide": 50000, "n_wide_test": 10000, "n_grid": 1000},
-        "train": {"epochs": 4000, "ae_wr_epochs": 4000, "beta_net_epochs": 4000},
+        "train": {"epochs": 4000, "ae_wr_epochs": 4000, "beta_net_epochs": 4000,
+                  "beta_net_early_stopping": True},
     },
 }
 
@@ -155,7 +159,9 @@ def validate(cfg):
     _choice("data.algorithm", cfg["data"]["algorithm"], ALGORITHMS)
     _choice("analysis.beta_net_input", cfg["analysis"]["beta_net_input"], ("sign", "raw"))
     positive = [("data", k) for k in ("n_critical", "n_wide", "n_wide_test", "n_grid")]
-    positive += [("train", "batch_size"), ("train", "workers"), ("analysis", "n_recon")]
+    positive += [("train", "batch_size"), ("train", "workers"), ("analysis", "n_recon"),
+                 ("analysis", "n_boot"), ("analysis", "iterations"),
+                 ("train", "beta_net_patience")]
     for section, key in positive:
         if cfg[section][key] < 1:
             raise ValueError(f"{section}.{key} = {cfg[section][key]}: expected >= 1")

@@ -183,12 +183,18 @@ def _train_job(cfg, out, progress, name):
     t = cfg["train"]
     models = Path(out) / "models"
     history = {}
+    extra = {}
+    if name == "beta_net" and t["beta_net_early_stopping"]:
+        # Keras EarlyStopping semantics (minirg.nn.EarlyStopping): stop on the
+        # validation MSE and keep the best epoch's weights.
+        extra["early_stopping"] = {"monitor": "val_loss", "patience": t["beta_net_patience"],
+                                   "restore_best_weights": True}
     if epochs > 0:
         hist = model.fit(x, y, loss=loss, optimizer=Adam(lr=t["lr"]), epochs=epochs,
                          batch_size=t["batch_size"], validation_split=t["validation_split"],
                          shuffle=True, seed=stage_seed(cfg["seed"], name + "/shuffle"),
                          checkpoint=str(models / f"{name}.ckpt.npz"),
-                         progress=progress, desc=name, position=worker_slot())
+                         progress=progress, desc=name, position=worker_slot(), **extra)
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     info = {"name": name, "epochs": epochs, "losses": _final_losses(model, x, y, loss, t, history),
             "history": history}

@@ -38,6 +38,9 @@ key                     shape               meaning
 :func:`minirg.analysis.stage.run_analysis` writes every key but ``dec_beta``
 (its decimated lattices are the grid's own, so ``grid_beta`` serves).
 
+The flow figures (``fig16_flow.png``, ``fig17_iterated.png``) read only
+results.json's ``flow`` (:class:`minirg.analysis.flow_controls.FlowResult`).
+
 A figure whose inputs are missing raises :class:`MissingData`;
 :func:`make_all_figures` skips it and makes the others.
 """
@@ -58,7 +61,6 @@ __all__ = ["ARRAYS", "MissingData", "load_results", "load_arrays", "FIGURES",
            "make_all_figures", "run_figure_script"]
 
 ARRAYS = os.path.join("analysis", "arrays.npz")
-BETA_C_USED = 0.4352
 
 
 class MissingData(ValueError):
@@ -83,6 +85,16 @@ def load_arrays(run_dir):
         return {key: data[key] for key in data.files}
 
 
+def _need_result(results, *path):
+    """results[path[0]][path[1]]...; MissingData naming the dotted path where absent."""
+    d = results
+    for i, key in enumerate(path):
+        if not isinstance(d, dict) or d.get(key) is None:
+            raise MissingData(f"results.json lacks {'.'.join(path[:i + 1])!r}")
+        d = d[key]
+    return d
+
+
 def _need(arrays, *keys):
     missing = [k for k in keys if k not in arrays]
     if missing:
@@ -101,7 +113,8 @@ def make_loss_figure(run_dir, out_path):
     deep = {k: hist[k] for k in ("model1", "model2", "model2_cg") if k in hist}
     const = {"model3": (losses["model3"]["train"], losses["model3"]["val"])} \
         if "model3" in losses else {}
-    plots.plot_losses(deep, const, ax_deep).set_title("critical set (beta = 0.4352)")
+    beta_c = _need_result(res, "fixed_points", "beta_c_used")
+    plots.plot_losses(deep, const, ax_deep).set_title(f"critical set (beta = {beta_c})")
     if "ae_wr" in hist:
         plots.plot_losses({"ae_wr": hist["ae_wr"]}, None, ax_wr).set_title("wide-range set")
     else:
@@ -172,7 +185,7 @@ def make_entropy_figure(run_dir, out_path):
     if "beta" not in ent:
         raise MissingData("results.json lacks 'entropy.beta'")
     curves = {k: ent[k] for k in ("input", "ae", "ae_quantized", "rg") if ent.get(k)}
-    beta_c = (res.get("fixed_points") or {}).get("beta_c_used", BETA_C_USED)
+    beta_c = _need_result(res, "fixed_points", "beta_c_used")
     ax = plots.plot_entropy(ent["beta"], curves, beta_c=beta_c)
     return plots.save_figure(ax, out_path)
 
@@ -193,29 +206,44 @@ def make_beta_prediction_figure(run_dir, out_path):
     return plots.save_figure(ax, out_path)
 
 
+def _err(reading):
+    """(mean, sem) of a flow reading as float arrays (None -> NaN)."""
+    return tuple(np.array([np.nan if v is None else v for v in reading[k]], dtype=float)
+                 for k in ("mean", "sem"))
+
+
 def make_flow_figure(run_dir, out_path):
-    """beta' of AE-WR outputs and of decimated lattices against beta, with fixed points."""
-    arrays, res = load_arrays(run_dir), load_results(run_dir)
-    beta, pred = _need(arrays, "grid_beta", "grid_pred_sign")
+    """The flow beside its control: beta-net, energy MLE and calibrated readings."""
+    res = load_results(run_dir)
+    flow = _need_result(res, "flow")
+    beta, L = np.array(flow["beta"]), _need_result(res, "config", "L")
     from minirg.ising import beta_prime         # after the checks: a missing run says so
-    keys, mean_sign = mean_by_beta(pred, beta)
-    mean_raw = mean_by_beta(arrays["grid_pred_raw"], beta)[1] \
-        if "grid_pred_raw" in arrays else None
-    fp = res.get("fixed_points") or {}
-    headline = f"grid_pred_{fp.get('ae_flow_input', 'sign')}"   # the variant ae_flow fits
-    slope, intercept = fit_line(beta, arrays.get(headline, pred))
-    dec = None
-    if "dec_beta_est" in arrays:
-        dec = mean_by_beta(arrays["dec_beta_est"], arrays.get("dec_beta", beta))
-    grid = np.linspace(float(np.min(beta)), float(np.max(beta)), 200)
-    marks = {"AE-WR fixed point": fp.get("ae_flow"), "recursion root": fp.get("rg_recursion"),
-             "decimation, measured": fp.get("decimation_measured")}
-    once = np.array([beta_prime(float(b)) for b in grid])
-    twice = np.array([beta_prime(float(b)) for b in once])
-    ax = plots.plot_flow(keys, mean_sign, mean_raw, {"slope": slope, "intercept": intercept},
-                         (grid, once), dec, marks, fp.get("beta_c_exact"),
-                         recursion_twice=(grid, twice))
-    return plots.save_figure(ax, out_path)
+    fig = Figure(figsize=(17, 5.2), layout="constrained")
+    ax_net, ax_energy, ax_cal = fig.subplots(1, 3)
+    net = {f"{m}, {t}": _err(_need_result(flow, m, t))
+           for m in ("identity", "ae_sign", "ae_stochastic") for t in ("beta_net", "beta_net_sym")}
+    plots.plot_readings(beta, net, ax_net, "beta-net (identity = the control)")
+    grid = np.linspace(float(beta.min()), float(beta.max()), 200)
+    twice = np.array([beta_prime(beta_prime(float(b))) for b in grid])
+    energy = {m: _err(_need_result(flow, m, "energy"))
+              for m in ("identity", "ae_sign", "ae_stochastic", "decimation")}
+    plots.plot_readings(beta, energy, ax_energy,
+                        f"energy MLE (exact finite-size energy; decimation read at "
+                        f"{L // 2}x{L // 2})", lines={"recursion applied twice": (grid, twice)})
+    cal = {f"{m}, {t}, calibrated": _err(_need_result(flow, "calibrated", m, t))
+           for m in ("ae_sign", "ae_stochastic") for t in ("beta_net", "beta_net_sym")}
+    plots.plot_readings(beta, cal, ax_cal, "beta-net through its own identity response")
+    return plots.save_figure(fig, out_path)
+
+
+def make_iterated_figure(run_dir, out_path):
+    """beta_k of the iterated map sign(AE-WR)^k against k, per start beta and thermometer."""
+    flow = _need_result(load_results(run_dir), "flow")
+    paths = _need_result(flow, "iterated")
+    fig = Figure(figsize=(5.5 * len(paths), 4.5), layout="constrained")
+    for ax, (t, path) in zip(np.atleast_1d(fig.subplots(1, len(paths))), paths.items()):
+        plots.plot_iterated(flow["beta"], np.array(path, dtype=float), ax, t)
+    return plots.save_figure(fig, out_path)
 
 
 # name -> (maker, file name under DIR/figures); names are the report's figure keys.
@@ -230,6 +258,7 @@ FIGURES = {
     "panel": (make_panel_figure, "fig14_lattice_panel.png"),
     "beta_prediction": (make_beta_prediction_figure, "fig15_beta_prediction.png"),
     "flow": (make_flow_figure, "fig16_flow.png"),
+    "iterated": (make_iterated_figure, "fig17_iterated.png"),
 }
 
 

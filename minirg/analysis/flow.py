@@ -19,7 +19,7 @@ import numpy as np
 from minirg._backend import get_namespace, to_numpy
 
 __all__ = ["mean_by_beta", "fit_line", "identity_crossing", "flow_fixed_point", "local_crossing",
-           "energy_per_spin", "beta_from_energy", "energy_beta"]
+           "beta_from_energy", "energy_beta"]
 
 
 def mean_by_beta(values, beta):
@@ -139,20 +139,6 @@ def local_crossing(beta, beta_pred):
     return None
 
 
-def energy_per_spin(spins):
-    """H / N = -(1/N) sum_<ij> s_i s_j on the periodic lattice (J = 1).
-
-    spins : (n, H, W) +-1 -> (n,) float64.  -2 for an ordered lattice, +2 for
-    a checkerboard (each site counts its right and lower bond once).
-    """
-    xp = get_namespace(spins)
-    if spins.ndim != 3:
-        raise ValueError(f"spins: expected shape (n, H, W), got {tuple(spins.shape)}")
-    s = xp.astype(spins, xp.float64)
-    bonds = s * (xp.roll(s, -1, axis=1) + xp.roll(s, -1, axis=2))
-    return -xp.mean(xp.reshape(bonds, (s.shape[0], -1)), axis=1)
-
-
 @functools.lru_cache(maxsize=16)
 def _energy_table(L):
     """(beta grid, exact energy per spin) of the L x L torus on beta in [-2, 2]."""
@@ -198,8 +184,9 @@ def energy_beta(spins, L=None):
         equals each lattice's energy per spin (energy is the sufficient
         statistic, so this solves the likelihood equation).  For a pooled
         estimate over lattices at one beta, use
-        ``beta_from_energy(mean(energy_per_spin(spins)), L)``.
+        ``beta_from_energy(mean(minirg.ising.energy_per_spin(spins)), L)``.
     """
+    from minirg.ising import energy_per_spin       # the one lattice energy
     xp = get_namespace(spins)
     if spins.ndim == 2 and L is not None and spins.shape[1] == L * L:
         spins = xp.reshape(spins, (spins.shape[0], L, L))

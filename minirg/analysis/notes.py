@@ -78,7 +78,7 @@ def _decimation_note(fp):
             f"the recursion's root is {fp['rg_recursion']:.5f}.")
     gap = fp.get("decimation_vs_recursion_twice")
     if gap is not None:
-        note += (f" The 16x16 lattices are two decimation steps away from the input; "
+        note += (f" The decimated lattices are two decimation steps away from the input; "
                  f"their measured beta differs from the recursion applied twice by at "
                  f"most {gap:.4f} over the grid.")
     return note

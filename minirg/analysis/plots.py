@@ -10,6 +10,7 @@ numerics beyond reshapes: callers pass finished numbers (NumPy arrays).
 import itertools
 import os
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -17,7 +18,8 @@ from minirg._io import atomic_path
 
 __all__ = ["LABELS", "new_axes", "save_figure", "plot_losses", "plot_lattice",
            "plot_lattices", "reconstruction_figure", "plot_matrix", "matrix_grid_figure",
-           "plot_entropy", "lattice_panel_figure", "plot_beta_prediction", "plot_flow"]
+           "plot_entropy", "lattice_panel_figure", "plot_beta_prediction", "plot_flow",
+           "plot_readings", "plot_iterated"]
 
 LABELS = {"model1": "Model-1 (AE)", "model2": "Model-2 (HCG encoder)",
           "model2_cg": "Model-2 (CG encoder)", "model3": "Model-3 (CG + UP)",
@@ -197,7 +199,7 @@ def plot_flow(beta, pred_sign, pred_raw=None, fit=None, recursion=None,
     recursion : (beta grid, beta') of the decimation recursion.
     measured_decimation : (beta, beta estimated on decimated lattices).
     recursion_twice : (beta grid, beta'') of the recursion applied twice, the
-        prediction for lattices decimated twice (16x16 from 32x32).
+        prediction for lattices decimated twice (side L/2 from L).
     fixed_points : dict label -> beta, drawn as dotted vertical lines.
     """
     ax = new_axes(ax, figsize=(6.5, 5))
@@ -214,7 +216,7 @@ def plot_flow(beta, pred_sign, pred_raw=None, fit=None, recursion=None,
         ax.plot(*recursion_twice, "--", color="C3", label="recursion applied twice")
     if measured_decimation is not None:
         ax.plot(*measured_decimation, "^", ms=4, color="C3", mfc="none",
-                label="decimated twice (16x16), energy beta")
+                label="decimated twice, energy beta")
     ax.plot(lim, lim, "k-", lw=1, label="beta' = beta")
     for i, (name, value) in enumerate((fixed_points or {}).items()):
         if value is not None:
@@ -223,4 +225,40 @@ def plot_flow(beta, pred_sign, pred_raw=None, fit=None, recursion=None,
         ax.axvline(beta_c, color="k", ls="--", lw=1, label=f"beta_c = {beta_c:.5f}")
     ax.set(xlabel="beta", ylabel="beta' (after the map)")
     ax.legend(fontsize="x-small")
+    return ax
+
+
+def plot_readings(beta, readings, ax=None, title=None, lines=None):
+    """Per-beta readings with error bars against beta, and the identity.
+
+    beta : (g,); readings : dict label -> (mean (g,), err (g,)) (NaN: not
+    reached); lines : dict label -> (x, y) drawn as curves (e.g. a recursion).
+    """
+    ax = new_axes(ax, figsize=(6, 5))
+    for i, (label, (mean, err)) in enumerate(readings.items()):
+        ax.errorbar(beta, np.asarray(mean, float), yerr=np.asarray(err, float), fmt="o-",
+                    ms=3, lw=1, capsize=2, color=f"C{i}", label=label)
+    for i, (label, (x, y)) in enumerate((lines or {}).items()):
+        ax.plot(x, y, "--", color=f"C{i + len(readings)}", label=label)
+    lim = [float(np.min(beta)), float(np.max(beta))]
+    ax.plot(lim, lim, "k-", lw=1, label="beta' = beta")
+    ax.set(xlabel="beta", ylabel="beta' (read off the mapped lattices)")
+    if title:
+        ax.set_title(title, fontsize="small")
+    ax.legend(fontsize="x-small")
+    return ax
+
+
+def plot_iterated(beta, path, ax=None, title=None):
+    """beta_k against k, one line per starting beta.  beta: (g,); path: (K+1, g)."""
+    ax = new_axes(ax)
+    path = np.asarray(path, dtype=float)
+    cmap = matplotlib.colormaps["viridis"]
+    for j, b in enumerate(beta):
+        ax.plot(np.arange(path.shape[0]), path[:, j], "o-", ms=2, lw=1,
+                color=cmap(j / max(len(beta) - 1, 1)), label=f"{b:.3g}" if j % 4 == 0 else None)
+    ax.set(xlabel="k (times sign(AE-WR) is applied)", ylabel="beta_k")
+    if title:
+        ax.set_title(title, fontsize="small")
+    ax.legend(title="start beta", fontsize="x-small")
     return ax

@@ -12,15 +12,23 @@
                    ae_flow_input, ae_flow_sign, decimation_measured_slope,
                    decimation_local, estimator_check_{mae,bias,z}}
     entropy       {beta, input, ae, ae_quantized, rg}: lists over the beta grid
-    weights       {cg_W1, ae_W1, cg_W2, ae_W2, ...: correlation.weight_stats(W)}
+    weights       {cg_W1, ae_W1, cg_W2, ae_W2, hcg_W1, hcg_W2: correlation.weight_stats(W)}
+    flow          FlowResult.to_json() (minirg.analysis.flow_controls): beta, MAP:
+                  {THERMOMETER: {mean, sem, ci_low, ci_high, crossings,
+                  crossing_details}}, calibrated, iterated, attractors, line_fits,
+                  conditional
     config, timings {total_s, <stage>: seconds}, notes (optional list of lines)
 
-Every key is optional here: what is missing reads "n/a".
+Training numbers may be missing (they read "n/a"); the analysis results
+(``flow``, ``config``, ``fixed_points.beta_c_used``) may not: their absence
+raises MissingData naming the key.
 """
 
 import os
 
 from minirg._io import atomic_path
+from minirg.analysis.flow_report import (flow_section, need, recursion_slope,
+                                         verdict_flow_direction, verdict_flow_near_beta_c)
 
 __all__ = ["PAPER", "CAPTIONS", "VERDICTS", "write_report", "render_report"]
 
@@ -50,8 +58,12 @@ CAPTIONS = {
                "decimated lattices against beta.",
     "panel": "Lattices at three betas: input, AE-WR output, two-step decimation.",
     "beta_prediction": "beta-net prediction against the true beta on its test set.",
-    "flow": "beta of AE-WR outputs (beta-net) and of decimated lattices against beta, "
-            "with the recursion, the identity and the fixed points.",
+    "flow": "The beta flow beside its control: beta-net (left) and energy MLE (middle) "
+            "readings of unchanged lattices (identity), AE-WR outputs and decimated lattices; "
+            "right: the AE-WR's beta-net reading calibrated by the identity response "
+            "(95% bootstrap band over lattices, nets held fixed).",
+    "iterated": "The iterated map: beta_k of sign(AE-WR)^k applied to the grid lattices, "
+                "one line per starting beta, under each thermometer.",
 }
 
 
@@ -82,6 +94,15 @@ def verdict_loss_ordering(results):
     return bool(holds), f"{claim}; this run: {v[0]:.3f}, {v[1]:.3f}, {v[2]:.3f}."
 
 
+def verdict_loss_ordering_data(results):
+    """Model-1 < Model-2 < Model-3 in validation data loss (the L1 penalty left out)."""
+    v = [_get(results, "losses", m, "val_data") for m in ("model1", "model2", "model3")]
+    claim = "Validation data loss (no L1 term) orders Model-1 < Model-2 < Model-3"
+    if None in v:
+        return None, f"{claim}: n/a (data losses missing)."
+    return bool(v[0] < v[1] < v[2]), f"{claim}; this run: {v[0]:.3f}, {v[1]:.3f}, {v[2]:.3f}."
+
+
 def verdict_sparse_weights(results):
     """RG-trained kernels sparser (sparsity and Gini) than the autoencoder's."""
     claim = "RG-trained kernels are sparse, the autoencoder's diffuse"
@@ -98,42 +119,52 @@ def verdict_sparse_weights(results):
     return bool(all(ok)), f"{claim} (RG vs AE): {'; '.join(parts)}."
 
 
-def _offsets(stats):
-    """The diagonal offsets k > 0 of a near_diagonal dict (keys "<k>"), ascending."""
-    return sorted(int(k) for k in stats if k.isdigit() and k != "0")
-
-
 def verdict_near_diagonal(results):
-    """W1 W1^T carries more mass at offsets +-L/2, +-L (+-16, +-32) for the RG-trained kernel."""
-    cg = _get(results, "weights", "cg_W1", "near_diagonal")
-    ae = _get(results, "weights", "ae_W1", "near_diagonal")
-    keys = [str(k) for k in _offsets(cg)] if cg else []    # weight_stats' offsets (L/2, L)
-    shown = ", ".join(f"+-{k}" for k in keys) or "+-16, +-32"
-    claim = f"W1 W1^T has more near-diagonal (offsets {shown}) mass for RG than for AE"
-    if not keys or ae is None or not all(k in ae for k in keys):
+    """W1 W1^T carries more mass on lattice-neighbour offsets (+-1, +-L) for the RG-trained kernel.
+
+    The exact decimation matrix is the baseline: its W W^T is diagonal (share
+    1 on offset 0, nothing on neighbours), so what an RG-trained kernel puts
+    on neighbours is learned, not inherited from the decimation it imitates.
+    """
+    L = need(results, "config", "L")
+    keys = ["1", str(L)]
+    stats = {w: _get(results, "weights", f"{w}_W1", "near_diagonal") for w in ("cg", "ae", "hcg")}
+    claim = f"W1 W1^T has more mass on lattice-neighbour offsets (+-1, +-{L}) for RG than for AE"
+    if stats["cg"] is None or stats["ae"] is None or \
+            not all(k in stats[w] for w in ("cg", "ae") for k in keys):
         return None, f"{claim}: n/a (statistics missing)."
-    m_cg, m_ae = sum(cg[k] for k in keys), sum(ae[k] for k in keys)
-    return bool(m_cg > m_ae), f"{claim}: share of sum|C| {m_cg:.4f} (RG) vs {m_ae:.4f} (AE)."
+    m = {w: sum(s[k] for k in keys) for w, s in stats.items() if s and all(k in s for k in keys)}
+    base = stats["hcg"]
+    baseline = "" if base is None or "hcg" not in m else \
+        f"; exact decimation: {m['hcg']:.4f} on neighbours, {base['0']:.4f} on the diagonal"
+    diag = f" (diagonal {stats['cg']['0']:.4f} vs {stats['ae']['0']:.4f})"
+    return bool(m["cg"] > m["ae"]), (f"{claim}: share of sum|C| {m['cg']:.4f} (RG) vs "
+                                     f"{m['ae']:.4f} (AE){diag}{baseline}.")
 
 
 def _entropy_side(results, side):
     """(betas, curves) of the entropy grid on one side of beta_c_used."""
     ent = results.get("entropy") or {}
-    bc = _get(results, "fixed_points", "beta_c_used") or PAPER["beta_c_used"]
+    bc = need(results, "fixed_points", "beta_c_used")
     keep = [i for i, b in enumerate(ent.get("beta") or [])
             if (b < bc if side == "low" else b > bc)]
     return {k: [v[i] for i in keep] for k, v in ent.items() if v}, bc
 
 
 def verdict_entropy_low_beta(results):
-    """AE-WR output entropy below the input's at every grid beta < beta_c_used."""
+    """AE-WR output entropy below the input's at every grid beta < beta_c_used, on both
+    the sign and the stochastic spin maps (sign lowers entropy by construction)."""
     cur, bc = _entropy_side(results, "low")
-    claim = f"AE-WR output has less local entropy than its input at every beta < {bc}"
-    if not cur.get("beta") or "ae" not in cur or "input" not in cur:
+    claim = (f"AE-WR output has less local entropy than its input at every beta < {bc}, "
+             "read as sign and as stochastic spins")
+    if not cur.get("beta") or not all(k in cur for k in ("ae", "ae_quantized", "input")):
         return None, f"{claim}: n/a (entropy curves missing)."
-    gaps = [a - i for a, i in zip(cur["ae"], cur["input"])]
-    span = f"AE - input from {min(gaps):.3f} to {max(gaps):.3f} bits"
-    return bool(max(gaps) < 0), f"{claim}; {span}."
+    spans, ok = [], []
+    for key, name in (("ae", "sign"), ("ae_quantized", "stochastic")):
+        gaps = [a - i for a, i in zip(cur[key], cur["input"])]
+        ok.append(max(gaps) < 0)
+        spans.append(f"{name} - input from {min(gaps):.3f} to {max(gaps):.3f} bits")
+    return bool(all(ok)), f"{claim}; {'; '.join(spans)}."
 
 
 def verdict_entropy_high_beta(results):
@@ -147,40 +178,24 @@ def verdict_entropy_high_beta(results):
     return bool(min(gaps) > 0), f"{claim}; {span}."
 
 
-def _recursion_slope(results):
-    slope = _get(results, "fixed_points", "rg_recursion_slope")
-    root = _get(results, "fixed_points", "rg_recursion")
-    if slope is None and root is not None:
-        from minirg.ising import beta_prime
-        h = 1e-6                                   # central difference of the recursion
-        slope = (beta_prime(root + h) - beta_prime(root - h)) / (2 * h)
-    return slope
-
-
-def verdict_flow_direction(results):
-    """AE flow attracts (fitted slope < 1); the decimation recursion repels (slope > 1)."""
-    claim = "The AE-WR fixed point attracts (fitted slope < 1), the recursion's repels (slope > 1)"
-    s_ae, s_rg = _get(results, "fixed_points", "ae_flow_slope"), _recursion_slope(results)
+def verdict_flow_line_fit(results):
+    """The paper's reading: a straight line through (beta, beta') has slope < 1 (not judged
+    against the control; the control-judged verdict is ``verdict_flow_direction``)."""
+    claim = ("The paper's line fit: AE-WR slope < 1 (the same fit to the identity control "
+             "is shown beside it)")
+    s_ae, s_rg = _get(results, "fixed_points", "ae_flow_slope"), recursion_slope(results)
+    ident = need(results, "flow", "line_fits", "identity", "beta_net")
     if s_ae is None or s_rg is None:
         return None, f"{claim}: n/a (slopes missing)."
-    slopes = f"slopes {s_ae:.3f} (AE-WR) and {s_rg:.3f} (recursion)"
-    return bool(s_ae < 1 < s_rg), f"{claim}; {slopes}."
+    return bool(s_ae < 1 < s_rg), (f"{claim}; slopes {s_ae:.3f} (AE-WR), "
+                                   f"{_fmt(ident['slope'], '.3f')} (beta-net on unchanged "
+                                   f"lattices, crossing {_fmt(ident['whole'], '.3f')}) and "
+                                   f"{s_rg:.3f} (recursion).")
 
 
-def verdict_flow_near_beta_c(results):
-    """The AE fixed point lies nearer the exact beta_c than the recursion's root."""
-    fp = results.get("fixed_points") or {}
-    bc = fp.get("beta_c_exact") or PAPER["beta_c_exact"]
-    claim = f"The AE-WR fixed point lies nearer beta_c = {bc:.5f} than the recursion's root"
-    ae, rg = fp.get("ae_flow"), fp.get("rg_recursion")
-    if ae is None or rg is None:
-        return None, f"{claim}: n/a (fixed points missing)."
-    return bool(abs(ae - bc) < abs(rg - bc)), f"{claim}; {ae:.4f} vs {rg:.4f}."
-
-
-VERDICTS = [verdict_loss_ordering, verdict_sparse_weights, verdict_near_diagonal,
-            verdict_entropy_low_beta, verdict_entropy_high_beta, verdict_flow_direction,
-            verdict_flow_near_beta_c]
+VERDICTS = [verdict_loss_ordering, verdict_loss_ordering_data, verdict_sparse_weights,
+            verdict_near_diagonal, verdict_entropy_low_beta, verdict_entropy_high_beta,
+            verdict_flow_line_fit, verdict_flow_direction, verdict_flow_near_beta_c]
 
 
 def _loss_cell(results, name):
@@ -193,6 +208,7 @@ def _loss_cell(results, name):
 
 def _table(results):
     fp, P = results.get("fixed_points") or {}, PAPER
+    side = need(results, "config", "L") // 2
     ci = fp.get("ae_flow_ci") or [None, None]
     rows = [(f"{n} loss, train / val", _pair(P.get(f"{k}_train"), P.get(f"{k}_val"), ".3f"),
              _loss_cell(results, k))
@@ -203,7 +219,8 @@ def _table(results):
         ("beta-net MSE, test (train)", _fmt(P["beta_net_mse"], ".2g"),
          f"{_fmt(_get(results, 'beta_net', 'test_mse'), '.3g')} "
          f"({_fmt(_get(results, 'beta_net', 'train_mse'), '.3g')})"),
-        ("AE-WR flow fixed point [95% CI]", _fmt(P["ae_flow"], ".5f"),
+        ("AE-WR flow fixed point, line fit [95% pairs bootstrap over lattices, nets fixed]",
+         _fmt(P["ae_flow"], ".5f"),
          f"{_fmt(fp.get('ae_flow'), '.4f')} [{_fmt(ci[0], '.4f')}, {_fmt(ci[1], '.4f')}]"),
         ("AE-WR flow slope", "n/a", _fmt(fp.get("ae_flow_slope"), ".3f")),
         ("AE-WR flow fixed point, raw output", "n/a", _fmt(fp.get("ae_flow_raw"), ".4f")),
@@ -213,7 +230,7 @@ def _table(results):
          _fmt(fp.get("decimation_measured"), ".4f")),
         ("Decimation, measured (mean energy per beta, interpolated)", "n/a",
          _fmt(fp.get("decimation_local"), ".4f")),
-        ("Decimation, measured 16x16 vs recursion applied twice, max gap", "n/a",
+        (f"Decimation, measured {side}x{side} vs recursion applied twice, max gap", "n/a",
          _fmt(fp.get("decimation_vs_recursion_twice"), ".4f")),
         ("beta_c used / exact", _pair(P["beta_c_used"], P["beta_c_exact"], ".5g"),
          _pair(fp.get("beta_c_used"), fp.get("beta_c_exact"), ".5g")),
@@ -257,7 +274,8 @@ def render_report(results, figures):
     out += _config_lines(results)
     out += ["", "## The paper's numbers and this run's", ""] + _table(results)
     out += ["", "Losses are hinge data loss + L1 penalty unless stated; the data part is in "
-            "parentheses.", "", "## Claims", ""] + _verdict_lines(results)
+            "parentheses.", ""] + flow_section(results)
+    out += ["## Claims", ""] + _verdict_lines(results)
     out += ["", "## Figures", ""]
     for name, rel in figures.items():
         caption = CAPTIONS.get(name, name)

@@ -19,7 +19,15 @@ Steps (``L`` = lattice side, ``n`` = grid lattices):
   spins, the two-step decimations (n, L/2, L/2), their local entropies;
 - beta-net: predictions on its test set and on the AE-WR outputs (sign and
   raw); ``energy_beta`` of the decimated and of the input lattices;
-- fixed points of the flows, and a few notes computed from the data.
+- fixed points of the flows (the paper's line fits, :mod:`.fixed_points`);
+- the flow under control (:mod:`.flow_controls`): beta-net, symmetrised
+  beta-net and energy MLE on the identity, AE-WR (sign, stochastic) and
+  decimation maps, the calibrated flow and the iterated map;
+- a few notes computed from the data.
+
+Entropy, weights and flow are typed results (:mod:`.results`,
+``FlowResult``), computed once here; figures and the report only render
+their JSON.
 """
 
 import sys
@@ -33,8 +41,10 @@ from minirg._io import atomic_path, read_json, write_json
 from minirg.analysis.correlation import weight_stats
 from minirg.analysis.entropy import entropy_by_beta, to_spins
 from minirg.analysis.figures import ARRAYS, make_all_figures
-from minirg.analysis.flow import (beta_from_energy, energy_beta, energy_per_spin,
-                                  flow_fixed_point, local_crossing, mean_by_beta)
+from minirg.analysis.fixed_points import _estimator_check, fixed_points   # noqa: F401
+from minirg.analysis.flow import beta_from_energy, energy_beta, mean_by_beta
+from minirg.analysis.flow_controls import flow_analysis
+from minirg.analysis.results import EntropyResult, WeightsResult
 from minirg.analysis.notes import run_notes
 from minirg.config import stage_seed
 from minirg.nn.train import split_point
@@ -52,6 +62,9 @@ class _Run:
         self.dir, self.cfg, self.L = Path(run_dir), cfg, int(cfg["L"])
         self._data, self._models = {}, {}
         self.ae_sign = self.ae_raw = None      # (n, L, L) AE-WR grid outputs, from _grid
+        self.maps = None                       # map name -> grid lattices after it, from _grid
+        self.flow = None                       # the FlowResult, from _flow_controls
+        self.entropy = self.weights = None     # EntropyResult, WeightsResult
 
     def data(self, name):
         """Arrays of DIR/data/NAME.npz (validated by ``load_dataset``)."""
@@ -102,14 +115,15 @@ def _weights(run, arrays, parts):
                "W2_cg": run.model("cg2").layers[0].W, "W2_ae": run.model("model1").layers[1].W}
     for key, W in kernels.items():
         arrays[key] = to_numpy(W)
-    # Offsets L/2 and L: the paper's +-16, +-32 for L = 32 (row neighbours of the
-    # (L, L/2) first decimation and of the lattice itself).
-    offsets = (L // 2, L)
+    # Offsets 1 and L: a spin's lattice neighbours (row-major); L/2 and L are the
+    # paper's +-16, +-32 for L = 32, kept for its figures.
+    offsets = (1, L // 2, L)
     stats = {f"{who}_{layer}": weight_stats(arrays[f"{layer}_{who}"], offsets=offsets)
              for layer in ("W1", "W2") for who in ("cg", "ae")}
     stats["hcg_W1"] = weight_stats(decimation_matrix(L, 1), offsets=offsets)
     stats["hcg_W2"] = weight_stats(decimation_matrix(L, 2), offsets=offsets)
-    parts["weights"] = stats
+    run.weights = WeightsResult(stats, offsets)
+    parts["weights"] = run.weights.to_json()
 
 
 def _panel_rows(beta):
@@ -130,17 +144,18 @@ def _grid(run, arrays, parts):
     dec = decimate(spins, steps=2)                              # (n, L/2, L/2)
     curves = {"input": spins, "ae": ae_sign,
               "ae_quantized": to_spins(out, "quantize", seed=run.seed("quantize")), "rg": dec}
-    entropy = {}
-    for name, lattices in curves.items():
-        keys, h = entropy_by_beta(lattices, beta)
-        entropy["beta"], entropy[name] = keys.tolist(), h.tolist()
-    parts["entropy"] = entropy
+    run.maps = {"identity": spins, "ae_sign": ae_sign,
+                "ae_stochastic": curves["ae_quantized"], "decimation": dec}
+    by_beta = {name: entropy_by_beta(lattices, beta) for name, lattices in curves.items()}
+    run.entropy = EntropyResult(by_beta["input"][0], {k: h for k, (_, h) in by_beta.items()})
+    parts["entropy"] = run.entropy.to_json()
     rows = _panel_rows(beta)
     arrays.update(grid_beta=beta, panel_beta=beta[rows], panel_input=spins[rows],
                   panel_ae=out[rows], panel_dec=dec[rows],
                   dec_beta_est=energy_beta(dec), grid_beta_est_input=energy_beta(spins))
     # One beta per grid point from the mean energy: free of the small-lattice bias
     # of averaging per-lattice estimates (which grows near beta_c at side L/2).
+    from minirg.ising import energy_per_spin
     _, u = mean_by_beta(energy_per_spin(dec), beta)
     arrays["dec_beta_pooled"] = beta_from_energy(u, L // 2)
     run.ae_sign, run.ae_raw = ae_sign, out                     # for the beta-net step
@@ -155,73 +170,28 @@ def _beta_net(run, arrays, parts):
         arrays[f"grid_pred_{variant}"] = run.predict("beta_net", x)[:, 0].astype(np.float64)
 
 
-def _num(x):
-    """float(x), or None where x is None or not finite (JSON has no NaN)."""
-    return None if x is None or not np.isfinite(x) else float(x)
+def _flow_controls(run, arrays, parts):
+    """parts["flow"]: both thermometers on every map, calibration, the iterated map."""
+    L, a = run.L, run.cfg["analysis"]
 
+    def predict_beta(x):
+        return run.predict("beta_net", x)[:, 0].astype(np.float64)
 
-def _flow(beta, pred, n_boot, seed):
-    """flow_fixed_point, or None where the fitted line never meets the identity."""
-    try:
-        return flow_fixed_point(beta, pred, n_boot=n_boot, seed=seed)
-    except ValueError:                                         # slope exactly 1
-        return None
+    def ae_sign_map(x):
+        return to_spins(run.predict("ae_wr", x).reshape(x.shape[0], L, L), "sign")
 
-
-def _estimator_check(beta, est):
-    """How well energy_beta recovers the known beta of undecimated lattices.   beta, est: (n,).
-
-    ``estimator_check_mae``: mean |est - beta| over lattices (mostly one
-    lattice's energy fluctuation); ``estimator_check_bias``: the largest
-    |mean(est) - beta| over grid betas; ``estimator_check_z``: the largest
-    such bias in units of its standard error (None with one lattice per beta).
-    """
-    keys, means = mean_by_beta(est, beta)
-    bias = np.abs(means - keys)
-    counts = np.array([np.sum(beta == k) for k in keys])
-    z = None
-    if np.all(counts > 1):
-        sd = np.array([np.std(est[beta == k], ddof=1) for k in keys])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = _num(np.max(np.where(bias > 0, bias / (sd / np.sqrt(counts)), 0.0)))
-    return {"estimator_check_mae": float(np.mean(np.abs(est - beta))),
-            "estimator_check_bias": float(np.max(bias)), "estimator_check_z": z}
+    run.flow = flow_analysis(arrays["grid_beta"], run.maps, predict_beta, ae_sign_map,
+                             n_boot=int(a["n_boot"]), seed=run.seed("flow"),
+                             iterations=int(a["iterations"]))
+    parts["flow"] = run.flow.to_json()
 
 
 def _fixed_points(run, arrays, parts):
     """parts["fixed_points"]: the recursion's, the AE-WR flow's, the decimation's."""
-    from minirg.ising import BETA_C, fixed_point, recursion_slope
-    beta, n_boot, seed = arrays["grid_beta"], int(run.cfg["analysis"]["n_boot"]), run.seed("boot")
-    head = run.cfg["analysis"]["beta_net_input"]
-    flows = {v: _flow(beta, arrays[f"grid_pred_{v}"], n_boot, seed) for v in ("sign", "raw")}
-    ae, dec = flows[head] or {}, _flow(beta, arrays["dec_beta_est"], n_boot, seed) or {}
-    in_range = dec and float(np.min(beta)) <= dec["value"] <= float(np.max(beta))
-    parts["fixed_points"] = {
-        "rg_recursion": fixed_point(), "rg_recursion_slope": recursion_slope(),
-        "ae_flow": _num(ae.get("value")), "ae_flow_input": head,
-        "ae_flow_ci": [_num(ae.get("ci_low")), _num(ae.get("ci_high"))],
-        "ae_flow_slope": _num(ae.get("slope")),
-        "ae_flow_sign": _num((flows["sign"] or {}).get("value")),
-        "ae_flow_raw": _num((flows["raw"] or {}).get("value")),
-        "decimation_measured": _num(dec["value"]) if in_range else None,
-        "decimation_measured_slope": _num(dec.get("slope")),
-        "decimation_local": local_crossing(np.unique(beta), arrays["dec_beta_pooled"]),
-        "decimation_vs_recursion_twice": _recursion_twice_gap(beta, arrays["dec_beta_pooled"]),
-        **_estimator_check(beta, arrays["grid_beta_est_input"]),
-        "beta_c_exact": BETA_C, "beta_c_used": float(run.cfg["data"]["beta_critical"]),
-    }
-
-
-def _recursion_twice_gap(beta, pooled):
-    """Largest |measured beta of the 16x16 decimated lattices - R(R(beta))| over the grid.
-
-    Two decimation steps make the 16x16 lattice, so the recursion's
-    prediction for it is R applied twice, R(beta) = (3/8) ln cosh 4 beta.
-    """
-    from minirg.ising import beta_prime
-    keys = np.unique(beta)
-    twice = np.array([beta_prime(beta_prime(float(b))) for b in keys])
-    return float(np.max(np.abs(np.asarray(pooled) - twice)))
+    a = run.cfg["analysis"]
+    parts["fixed_points"] = fixed_points(
+        arrays, head=a["beta_net_input"], n_boot=int(a["n_boot"]), seed=run.seed("boot"),
+        beta_critical=float(run.cfg["data"]["beta_critical"]))
 
 
 def _save_arrays(run_dir, arrays):
@@ -242,9 +212,18 @@ def _write_results(run_dir, cfg, parts, results):
     write_json(path, {**results, **parts})
 
 
+def _check_config(cfg):
+    """Every analysis key of the current DEFAULTS, named if absent (an older run's config)."""
+    from minirg.config import DEFAULTS
+    missing = [f"analysis.{k}" for k in DEFAULTS["analysis"] if k not in cfg.get("analysis", {})]
+    if missing:
+        raise ValueError(f"the run's configuration lacks {', '.join(missing)} (made by an "
+                         "older minirg); rerun `minirg reproduce` into a new --out")
+
+
 _STEPS = (("reconstructions", _reconstructions), ("weights", _weights),
           ("grid and entropy", _grid), ("beta-net", _beta_net),
-          ("fixed points", _fixed_points))
+          ("fixed points", _fixed_points), ("flow under control", _flow_controls))
 
 
 def run_analysis(run_dir, cfg, progress=True, results=None):
@@ -270,6 +249,7 @@ def run_analysis(run_dir, cfg, progress=True, results=None):
     figures : dict
         Figure name -> PNG path relative to ``run_dir`` (``make_all_figures``).
     """
+    _check_config(cfg)
     run, arrays, parts = _Run(run_dir, cfg), {}, {}
     with tqdm(total=len(_STEPS) + 1, desc="analysis", disable=not progress,
               file=sys.stderr) as bar:

@@ -1,5 +1,6 @@
 """Fixtures for the analysis tests: exact L = 4 Ising enumeration and a fake run directory."""
 
+import copy
 import json
 
 import numpy as np
@@ -75,11 +76,56 @@ def recursion(monkeypatch):
     return minirg.ising.beta_prime
 
 
+def fake_flow(seed=0):
+    """results["flow"] of a flow that holds against its control, on a 20-beta grid.
+
+    The beta-net shrinks towards 0.35 (slope 0.8 on unchanged lattices); the
+    AE-WR's true map is 0.6 beta + 0.176 (attractive, crossing 0.44), which
+    the energy thermometer reads as it is; decimation repels at 0.48.
+    """
+    from minirg.analysis.flow_controls import FlowResult, attractors, line_fits
+    from minirg.analysis.thermometry import Resampler, calibrate, read
+
+    beta = np.repeat(np.linspace(0.025, 0.5, 20), 40)
+    rng, res = np.random.default_rng(seed), Resampler(beta, 200, seed)
+
+    def reading(true, noise):
+        return read(res, true + rng.normal(0, noise, beta.size))
+
+    def net(b):
+        return 0.8 * b + 0.07
+
+    ae = 0.6 * beta + 0.176
+    readings = {"identity": {"beta_net": reading(net(beta), 0.05),
+                             "beta_net_sym": reading(net(beta), 0.03),
+                             "energy": reading(beta, 0.01)},
+                "ae_sign": {"beta_net": reading(net(ae), 0.05),
+                            "beta_net_sym": reading(net(ae), 0.03), "energy": reading(ae, 0.01)},
+                "ae_stochastic": {"beta_net": reading(net(ae), 0.05),
+                                  "beta_net_sym": reading(net(ae), 0.03),
+                                  "energy": reading(ae, 0.01)},
+                "decimation": {"energy": reading(1.45 * beta - 0.216, 0.01)}}
+    calibrated = {m: {t: calibrate(res.keys, readings["identity"][t], r)
+                      for t, r in readings[m].items()} for m in ("ae_sign", "ae_stochastic")}
+    path = [res.keys]
+    for _ in range(8):
+        path.append(0.6 * path[-1] + 0.176)
+    iterated = {t: np.array(path) for t in ("beta_net", "beta_net_sym", "energy")}
+    return FlowResult(res.keys, readings, calibrated, iterated,
+                      {t: attractors(res.keys, p) for t, p in iterated.items()},
+                      {m: {t: line_fits(res.keys, r.mean) for t, r in by.items()}
+                       for m, by in readings.items()}).to_json()
+
+
 def fake_results():
     """A complete results dict with plausible numbers (the pipeline's schema)."""
     hist = {"loss": [0.5, 0.35, 0.3], "val_loss": [0.52, 0.37, 0.31]}
-    stats = {"sparsity": 0.9, "gini": 0.9, "near_diagonal": {"0": 0.9, "16": 0.02, "32": 0.03}}
-    diffuse = {"sparsity": 0.2, "gini": 0.4, "near_diagonal": {"0": 0.1, "16": 0.01, "32": 0.01}}
+    stats = {"sparsity": 0.9, "gini": 0.9,
+             "near_diagonal": {"0": 0.9, "1": 0.04, "4": 0.02, "8": 0.03}}
+    diffuse = {"sparsity": 0.2, "gini": 0.4,
+               "near_diagonal": {"0": 0.1, "1": 0.01, "4": 0.01, "8": 0.01}}
+    exact = {"sparsity": 0.98, "gini": 0.98,
+             "near_diagonal": {"0": 1.0, "1": 0.0, "4": 0.0, "8": 0.0}}
     beta = np.linspace(0.025, 0.5, 20).tolist()
     return {
         "losses": {m: {"train": v, "val": v + 0.01, "train_data": v - 0.02,
@@ -93,11 +139,13 @@ def fake_results():
                          "ae_flow_raw": 0.41, "decimation_measured": 0.52,
                          "beta_c_exact": 0.44069, "beta_c_used": 0.4352},
         "entropy": {"beta": beta, "input": [0.9 - b for b in beta],
-                    "ae": [0.7 - b for b in beta], "ae_quantized": [0.95 - b for b in beta],
+                    "ae": [0.7 - b for b in beta], "ae_quantized": [0.85 - b for b in beta],
                     "rg": [0.9 - b / 2 for b in beta]},
-        "weights": {"cg_W1": stats, "ae_W1": diffuse, "cg_W2": stats, "ae_W2": diffuse},
+        "weights": {"cg_W1": stats, "ae_W1": diffuse, "cg_W2": stats, "ae_W2": diffuse,
+                    "hcg_W1": exact, "hcg_W2": exact},
+        "flow": copy.deepcopy(_FLOW),
         "config": {"preset": "smoke", "seed": 0, "device": "cpu", "L": 8,
-                   "train": {"epochs": 2}},
+                   "train": {"epochs": 2}, "data": {"beta_critical": 0.4352}},
         "timings": {"total_s": 12.5, "data": 3.0, "train": 9.5},
     }
 
@@ -124,6 +172,9 @@ def fake_arrays(L=8, k=3, n_per=5, seed=0):
         "grid_beta": grid, "grid_pred_sign": 0.6 * grid + 0.17 + rng.normal(0, 0.02, grid.size),
         "grid_pred_raw": 0.5 * grid + 0.2, "dec_beta_est": 1.3 * grid - 0.1,
     }
+
+
+_FLOW = fake_flow()                       # computed once: the results dicts share it (read-only)
 
 
 @pytest.fixture

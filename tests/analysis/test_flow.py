@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from minirg._backend import to_numpy
-from minirg.analysis import (beta_from_energy, energy_beta, energy_per_spin, fit_line,
-                             flow_fixed_point, identity_crossing, local_crossing, mean_by_beta)
+from minirg.analysis import (beta_from_energy, energy_beta, fit_line, flow_fixed_point,
+                             identity_crossing, local_crossing, mean_by_beta)
+from minirg.ising import energy_per_spin                # the one lattice energy (was ours)
 
 
 def test_fit_line_recovers_a_known_line(xp):
@@ -52,11 +53,11 @@ def test_energy_per_spin_of_known_lattices(xp):
     np.testing.assert_allclose(to_numpy(u), [-2.0, -2.0, 2.0, 0.0])
 
 
-def test_energy_per_spin_matches_minirg_ising(rng):
-    from minirg.ising import energy
-
-    spins = rng.choice(np.array([-1, 1], np.int8), size=(5, 16, 16))
-    np.testing.assert_allclose(energy_per_spin(spins), energy(spins))
+def test_energy_beta_reads_the_minirg_ising_energy(rng, enum_exact_energy):
+    spins = rng.choice(np.array([-1, 1], np.int8), size=(5, 4, 4))
+    np.testing.assert_allclose(energy_beta(spins), beta_from_energy(energy_per_spin(spins), 4))
+    import minirg.analysis.flow as flow
+    assert not hasattr(flow, "energy_per_spin")             # the energy exists once
 
 
 def test_beta_from_energy_inverts_the_exact_energy(enum_exact_energy):

@@ -115,9 +115,9 @@ def test_run_analysis_arrays_parts_figures(tiny_run):
     arrays = load_arrays(run)
     assert {k: v.shape for k, v in arrays.items()} == _expected_shapes()
     assert all(np.all(np.isfinite(v)) for v in arrays.values())
-    assert set(parts) == {"weights", "entropy", "fixed_points", "notes"}
+    assert set(parts) == {"weights", "entropy", "fixed_points", "notes", "flow"}
     assert set(parts["weights"]) == {"cg_W1", "ae_W1", "cg_W2", "ae_W2", "hcg_W1", "hcg_W2"}
-    assert set(parts["weights"]["cg_W1"]["near_diagonal"]) >= {"4", "8"}    # offsets L/2, L
+    assert set(parts["weights"]["cg_W1"]["near_diagonal"]) >= {"1", "4", "8"}  # 1, L/2, L
     hcg = parts["weights"]["hcg_W1"]
     assert hcg["sparsity"] == pytest.approx(1 - 1 / (L * L))       # one 1 per column
     fp = parts["fixed_points"]
@@ -140,6 +140,58 @@ def test_run_analysis_arrays_parts_figures(tiny_run):
         with open(run / rel, "rb") as f:
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
         assert os.path.getsize(run / rel) > 1000
+
+
+def test_flow_contract(tiny_run):
+    """results.json's flow: every map and thermometer, per-beta lists, the iterated map."""
+    run, cfg = tiny_run
+    run_analysis(run, cfg, progress=False)
+    flow = json.loads((run / "results.json").read_text())["flow"]
+    assert flow["beta"] == pytest.approx(GRID)
+    want = {"identity": {"beta_net", "beta_net_sym", "energy"},
+            "ae_sign": {"beta_net", "beta_net_sym", "energy"},
+            "ae_stochastic": {"beta_net", "beta_net_sym", "energy"}, "decimation": {"energy"}}
+    for m, thermometers in want.items():
+        assert set(flow[m]) == thermometers
+        for t in thermometers:
+            r = flow[m][t]
+            assert len(r["mean"]) == len(r["sem"]) == len(GRID)
+            assert all(isinstance(c, float) for c in r["crossings"])
+    assert set(flow["calibrated"]) == {"ae_sign", "ae_stochastic"}
+    K = cfg["analysis"]["iterations"]
+    for t in ("beta_net", "beta_net_sym", "energy"):
+        assert len(flow["iterated"][t]) == K + 1 and len(flow["iterated"][t][0]) == len(GRID)
+        np.testing.assert_allclose(flow["iterated"][t][0], flow["identity"][t]["mean"])
+        np.testing.assert_allclose(flow["iterated"][t][1], flow["ae_sign"][t]["mean"])
+    # The magnetisation AE outputs a uniform lattice: the energy MLE reads it as ordered.
+    assert flow["ae_sign"]["energy"]["mean"][-1] > 1.0
+    assert "bootstrap" in flow["conditional"] and "held fixed" in flow["conditional"]
+
+
+def test_flow_uses_the_ising_energy(tiny_run):
+    """The energy thermometer on unchanged lattices is the pooled MLE of minirg.ising.energy."""
+    from minirg.analysis import beta_from_energy
+    from minirg.ising import energy_per_spin
+    run, cfg = tiny_run
+    flow = run_analysis(run, cfg, progress=False)[0]["flow"]
+    u = energy_per_spin(_grid_from(run)).reshape(len(GRID), N_PER).mean(axis=1)
+    np.testing.assert_allclose(flow["identity"]["energy"]["mean"], beta_from_energy(u, L))
+
+
+def test_n_boot_zero_is_refused_before_anything_runs():
+    with pytest.raises(ValueError, match="analysis.n_boot = 0"):
+        _cfg(n_boot=0)
+    with pytest.raises(ValueError, match="analysis.iterations = 0"):
+        _cfg(iterations=0)
+
+
+def test_a_bad_n_boot_is_not_swallowed(tiny_run):
+    """A config that slipped past validation fails loudly instead of nulling the fixed points."""
+    run, cfg = tiny_run
+    bad = json.loads(json.dumps(cfg))
+    bad["analysis"]["n_boot"] = 0
+    with pytest.raises(ValueError, match="n_boot"):
+        run_analysis(run, bad, progress=False)
 
 
 def test_reconstructions_come_from_the_validation_slice(tiny_run):
@@ -241,3 +293,36 @@ def test_panel_rows_pick_the_smallest_middle_and_largest_beta():
     beta = np.repeat([0.1, 0.2, 0.3, 0.4, 0.5], 2)
     np.testing.assert_array_equal(_panel_rows(beta), [0, 4, 8])
     np.testing.assert_array_equal(_panel_rows(np.full(3, 0.2)), [0])
+
+
+@pytest.mark.parametrize("on", [False, True])
+def test_beta_net_early_stopping_reaches_fit(tiny_run, monkeypatch, on):
+    """train.beta_net_early_stopping passes Keras-style early stopping to the beta-net's fit
+    (and nothing at all when off, so other runs call fit exactly as before)."""
+    from minirg import pipeline
+    from minirg.nn import Sequential
+    run, _ = tiny_run
+    cfg = config.resolve("smoke", [{"L": L, "train": {"beta_net_early_stopping": on,
+                                                      "beta_net_patience": 7}}])
+    seen = {}
+
+    def fit(self, x, y, **kw):
+        seen.update(kw)
+        hist = {k: [0.1] for k in ("loss", "val_loss", "data_loss", "val_data_loss")}
+        return type("History", (), {"history": hist})()
+
+    monkeypatch.setattr(Sequential, "fit", fit)
+    pipeline._train_job(cfg, run, False, "beta_net")
+    want = {"monitor": "val_loss", "patience": 7, "restore_best_weights": True}
+    assert seen.get("early_stopping") == (want if on else None)
+    assert on or "early_stopping" not in seen
+    assert config.resolve("paper")["train"]["beta_net_early_stopping"] is True
+    assert config.resolve("quick")["train"]["beta_net_early_stopping"] is False
+
+
+def test_an_older_config_is_named_not_a_traceback(tiny_run):
+    run, cfg = tiny_run
+    old = json.loads(json.dumps(cfg))
+    del old["analysis"]["iterations"]
+    with pytest.raises(ValueError, match="analysis.iterations"):
+        run_analysis(run, old, progress=False)
