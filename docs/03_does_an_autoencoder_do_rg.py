@@ -313,7 +313,8 @@ plt.tight_layout()
 plt.show()
 for thermometer in ("energy", "beta_net_sym"):
     found = flow.attractors[thermometer]
-    groups = ", ".join(f"{g['beta']:.3f} (from starts {g['starts'][0]:.3f}-{g['starts'][1]:.3f})"
+    groups = ", ".join(f"{g['beta']:.3f} (final values {g['range'][0]:.3f}-{g['range'][1]:.3f}, "
+                       f"from starts {g['starts'][0]:.3f}-{g['starts'][1]:.3f})"
                        for g in found["groups"])
     print(f"{thermometer:<13} ends at: {groups}; largest last step {found['last_step']:.3f}")
 
