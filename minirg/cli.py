@@ -1,4 +1,4 @@
-"""The `minirg` command line: data, train, analyse, reproduce, bench.
+"""The `minirg` command line: data, train, analyse, reproduce, sweep, bench.
 
 The CLI holds no numerics: it parses arguments, resolves the configuration and
 calls the pipeline.  Bad input ends with one line on stderr and exit status 2.
@@ -57,6 +57,9 @@ def build_parser():
     p = sub.add_parser("reproduce", help="every stage: data, training, analysis, report")
     _add_config_args(p)
 
+    from minirg.study.cli import add_parser as add_sweep
+    add_sweep(sub)
+
     p = sub.add_parser("bench", help="speed benchmarks (tables, against a baseline)")
     p.add_argument("which", choices=("nn", "ising"), help="nn: the engine; ising: the sampler")
     p.add_argument("args", nargs=argparse.REMAINDER, help="passed on to the benchmark")
@@ -82,6 +85,9 @@ def _run(args):
         else:
             from minirg.bench.ising import main as bench
         return bench(args.args) or 0
+    if args.command == "sweep":
+        from minirg.study.cli import run as sweep
+        return sweep(args)
     from minirg import pipeline
     progress = not args.no_progress
     if args.command == "analyse":

@@ -23,6 +23,7 @@ DEFAULTS = {
     "seed": 0,
     "device": "cpu",
     "L": 32,
+    "coarse_grainer": "decimation",   # CG/UP targets and HCG: "decimation" or "majority"
     "data": {
         "n_critical": 5000,
         "n_wide": 10000,
@@ -60,6 +61,13 @@ PRESETS = {
         "analysis": {"n_boot": 50},
     },
     "quick": {},
+    # `minirg sweep --preset study-quick`: 3 seeds x L = 8, 16, 32 x both coarse-grainers
+    # on 2 cores in <= 30 min (minirg.study.STUDY_DEFAULTS holds its seeds and grid).
+    "study-quick": {
+        "data": {"n_critical": 2000, "n_wide": 4000, "n_wide_test": 1000, "n_grid": 100},
+        "train": {"epochs": 20, "ae_wr_epochs": 20, "beta_net_epochs": 20, "workers": 1},
+        "analysis": {"n_boot": 200},
+    },
     "paper": {
         "data": {"n_critical": 30000, "n_wide": 50000, "n_wide_test": 10000, "n_grid": 1000},
         "train": {"epochs": 4000, "ae_wr_epochs": 4000, "beta_net_epochs": 4000,
@@ -155,6 +163,7 @@ def validate(cfg):
     L = cfg["L"]
     if L < 4 or L % 4:
         raise ValueError(f"L = {L}: expected a multiple of 4, at least 4 (two decimations)")
+    _choice("coarse_grainer", cfg["coarse_grainer"], ("decimation", "majority"))
     _choice("device", cfg["device"], ("cpu", "gpu"))
     _choice("data.algorithm", cfg["data"]["algorithm"], ALGORITHMS)
     _choice("analysis.beta_net_input", cfg["analysis"]["beta_net_input"], ("sign", "raw"))

@@ -20,18 +20,19 @@ REPORT.md's notes list the keys where that happened.
 import platform
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
 
-from minirg import __version__, zoo
+from minirg import __version__, coarse, zoo
 from minirg._backend import namespace_for
 from minirg._io import read_json, remove_stale_temps, to_json, write_json
+from minirg.cluster import in_worker, worker_slot
 from minirg.config import stage_seed
 from minirg.ising.datasets import check_spec, dataset_specs, load_dataset, make_datasets
 from minirg.nn import Adam, Sequential
 from minirg.nn.train import split_point
-from minirg.scheduler import run_jobs, worker_slot
 
 __all__ = ["make_data", "write_datasets", "train", "reproduce", "analyse", "MODEL_NAMES", "collect_results"]
 
@@ -148,14 +149,19 @@ def _build(cfg, out, name):
     """(model, x, y, loss, epochs) for one model of the zoo, data loaded from DIR."""
     spec = zoo.MODELS[name]
     arrays, _ = load_dataset(Path(out) / "data" / f"{spec.dataset}.npz", kind=spec.dataset)
+    if spec.dataset == "critical":  # CG/UP targets of the configured coarse-grainer
+        arrays = coarse.targets(cfg["coarse_grainer"], arrays, stage_seed(cfg["seed"], "coarse"))
     x, y = _flat(arrays[spec.inputs]), _flat(arrays[spec.targets])
     beta_mean = 0.3
     if spec.targets == "beta":
         y = arrays["beta"].astype(np.float32)[:, None]
         beta_mean = float(np.mean(arrays["beta"]))
     parents = [_load_model(out, n).layers[0] for n in spec.depends]
-    model = zoo.build(name, cfg["L"], cfg["train"]["l1"], stage_seed(cfg["seed"], name),
-                      parents, beta_mean=beta_mean)
+    L, l1, seed = cfg["L"], cfg["train"]["l1"], stage_seed(cfg["seed"], name)
+    if name == "model2":            # HCG of the configured coarse-grainer
+        model = zoo.model2(L, l1, seed, coarse.hcg_layers(cfg["coarse_grainer"], L, l1))
+    else:
+        model = zoo.build(name, L, l1, seed, parents, beta_mean=beta_mean)
     epochs = cfg["train"][spec.epochs] if spec.epochs else 0
     return model, x, y, spec.loss, epochs
 
@@ -175,8 +181,12 @@ def _is_done(out, name):
     return isinstance(info, dict) and "losses" in info
 
 
-def _train_job(cfg, out, progress, name):
-    """Train (or, for model3, evaluate) one model and save it with its metrics."""
+def _train_job(cfg, out, progress, name, *after):
+    """Train (or, for model3, evaluate) one model and save it with its metrics.
+
+    ``after`` holds the results of the jobs this one waited for (Dask passes
+    them); they are not used.
+    """
     t0 = time.perf_counter()
     model, x, y, loss, epochs = _build(cfg, out, name)
     model = _to_device(model, cfg["device"])
@@ -256,8 +266,41 @@ def train(cfg, out, name, progress=True):
 
 
 def _train_all(cfg, out, names, progress, workers):
+    """Train ``names``, each after the models it is built from (zoo.DEPENDS).
+
+    With one worker (or inside a Dask worker already, as in a sweep) they run
+    here, one after the other, without starting Dask.  Otherwise they are tasks
+    on an embedded Dask cluster of ``workers`` one-thread processes, started in
+    the order of ``names``; a model trains the same way wherever it runs.
+    """
     deps = {n: [d for d in zoo.DEPENDS.get(n, ()) if d in names] for n in names}
-    run_jobs(names, deps, _train_job, args=(cfg, str(out), progress), workers=workers)
+    order = _ordered(names, deps)
+    if workers <= 1 or len(names) <= 1 or in_worker():
+        for name in order:
+            _train_job(cfg, str(out), progress, name)
+        return
+    from minirg.cluster import client
+    tag = uuid.uuid4().hex[:8]
+    with client(workers=min(workers, len(names))) as c:
+        futures = {}
+        for rank, name in enumerate(order):
+            futures[name] = c.submit(_train_job, cfg, str(out), progress, name,
+                                     *(futures[d] for d in deps[name]),
+                                     key=f"train-{name}-{tag}", priority=-rank, pure=False)
+        c.gather(list(futures.values()))     # re-raises the first job's error
+
+
+def _ordered(names, deps):
+    """``names`` with every job after its dependencies (stable otherwise)."""
+    done, order, pending = set(), [], list(names)
+    while pending:
+        ready = [n for n in pending if all(d in done for d in deps.get(n, ()))]
+        if not ready:
+            raise ValueError(f"jobs {pending} depend on jobs that are not scheduled")
+        order.append(ready[0])
+        done.add(ready[0])
+        pending.remove(ready[0])
+    return order
 
 
 def collect_results(cfg, out):
