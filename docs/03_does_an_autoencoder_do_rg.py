@@ -372,8 +372,9 @@ for name in ("ae_sign", "ae_stochastic", "decimation"):
 #   best single coupling, not their full Hamiltonian.
 # - **The error bars are conditional.** They resample lattices with the trained nets and the Monte
 #   Carlo chains held fixed. A different training seed gives a different AE-WR and β-net, and that
-#   spread is not in these intervals: it takes a sweep over seeds.
+#   spread is not in these intervals: it takes a sweep over seeds (`minirg sweep`, or
+#   `minirg.study.sweep` from Python), which reports each number's mean and spread over seeds.
 # - **Scale.** $L = 16$, 5,000 training lattices and 40 epochs are far from the paper's $L = 32$,
 #   50,000 lattices and 4,000 epochs. What this notebook shows is the method; the run behind a claim
 #   is `minirg reproduce` (whose `REPORT.md` states every verdict beside its control), and better,
-#   several of them over seeds.
+#   a sweep of them over seeds.
