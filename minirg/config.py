@@ -15,7 +15,8 @@ from minirg._checks import check_beta, check_count, check_memory, check_seed
 
 ALGORITHMS = ("auto", "wolff", "heatbath", "metropolis")    # those of minirg.ising.sample
 
-__all__ = ["DEFAULTS", "PRESETS", "resolve", "load_toml", "parse_assignment", "stage_seed"]
+__all__ = ["DEFAULTS", "PRESETS", "resolve", "load_toml", "parse_assignment", "stage_seed",
+           "lockstep_on"]
 
 # Choices the paper leaves open are marked "(ours)"; the README explains them.
 DEFAULTS = {
@@ -43,6 +44,8 @@ DEFAULTS = {
         "l1": 1e-5,                 # (ours) L1 coefficient on every kernel
         "lr": 1e-3,                 # Adam, Keras defaults otherwise
         "workers": 2,               # independent trainings run side by side
+        "lockstep": "auto",         # same-shaped nets as one stack: true, false, or
+                                    # "auto" (on for device gpu; on the CPU fit is faster)
         "beta_net_early_stopping": False,   # stop on validation MSE, restore the best weights
         "beta_net_patience": 100,   # (ours) epochs without improvement before stopping
     },
@@ -92,9 +95,15 @@ def _merge(base, override, where=""):
     return base
 
 
+# Keys taking a word or a bool ("auto", true, false); validate() checks the word.
+_WORD_OR_BOOL = ("train.lockstep",)
+
+
 def _coerce(path, default, value):
     """Check ``value`` has the type of ``default`` (ints may stand for floats)."""
-    if isinstance(default, bool) or isinstance(value, bool):
+    if path in _WORD_OR_BOOL:
+        ok = isinstance(value, (str, bool))
+    elif isinstance(default, bool) or isinstance(value, bool):
         ok = isinstance(value, bool) == isinstance(default, bool)
     elif isinstance(default, float):
         ok = isinstance(value, (int, float))
@@ -102,8 +111,8 @@ def _coerce(path, default, value):
     else:
         ok = isinstance(value, type(default))
     if not ok:
-        raise ValueError(f"configuration key {path!r} expects {type(default).__name__}, "
-                         f"got {value!r}")
+        kind = "a word or a bool" if path in _WORD_OR_BOOL else type(default).__name__
+        raise ValueError(f"configuration key {path!r} expects {kind}, got {value!r}")
     return value
 
 
@@ -177,6 +186,9 @@ def validate(cfg):
     for key in ("epochs", "ae_wr_epochs", "beta_net_epochs"):
         if cfg["train"][key] < 0:
             raise ValueError(f"train.{key} = {cfg['train'][key]}: expected >= 0")
+    lockstep = cfg["train"]["lockstep"]
+    if not (isinstance(lockstep, bool) or lockstep == "auto"):
+        raise ValueError(f"train.lockstep = {lockstep!r}: expected \"auto\", true or false")
     split = cfg["train"]["validation_split"]
     if not 0 < split < 1:
         raise ValueError(f"train.validation_split = {split}: expected in (0, 1)")
@@ -235,3 +247,10 @@ def parse_assignment(text):
 def stage_seed(seed, name):
     """A seed for stage ``name`` that depends only on the run's seed and the name."""
     return int(np.random.SeedSequence([seed, zlib.crc32(name.encode())]).generate_state(1)[0])
+
+
+def lockstep_on(cfg):
+    """Whether same-shaped nets train as one lockstep stack: train.lockstep, where
+    "auto" means on for device "gpu" (the CPU's fused per-model fit is faster)."""
+    lockstep = cfg["train"]["lockstep"]
+    return cfg["device"] == "gpu" if lockstep == "auto" else lockstep

@@ -8,6 +8,9 @@ A run directory holds everything a run makes::
     DIR/models/NAME.json         its losses, history and wall time (with a loadable
                                  NAME.npz, the "done" marker)
     DIR/models/NAME.ckpt.npz     checkpoint of a training in progress
+    DIR/models/lockstep-A+B.ckpt.npz   the same for models A, B trained as one
+                                 lockstep group (train.lockstep); a group does not
+                                 resume a per-model checkpoint, nor the reverse
     DIR/results.json, DIR/REPORT.md, DIR/figures/, DIR/analysis/
 
 A stage whose outputs exist is skipped; an interrupted training resumes from
@@ -29,9 +32,10 @@ from minirg import __version__, coarse, zoo
 from minirg._backend import namespace_for
 from minirg._io import read_json, remove_stale_temps, to_json, write_json
 from minirg.cluster import in_worker, worker_slot
-from minirg.config import stage_seed
+from minirg.config import lockstep_on, stage_seed
 from minirg.ising.datasets import check_spec, dataset_specs, load_dataset, make_datasets
 from minirg.nn import Adam, Sequential
+from minirg.nn.lockstep import fit_lockstep, signature
 from minirg.nn.train import split_point
 
 __all__ = ["make_data", "write_datasets", "train", "reproduce", "analyse", "MODEL_NAMES", "collect_results"]
@@ -42,7 +46,7 @@ MODEL_NAMES = tuple(zoo.MODELS)
 _LONGEST = ("model1", "ae_wr", "model2", "beta_net")
 _ORDER = _LONGEST + tuple(n for n in MODEL_NAMES if n not in _LONGEST)
 # Keys that change only how fast a run goes: a run may resume with other values.
-SPEED_KEYS = ("device", "train.workers")
+SPEED_KEYS = ("device", "train.workers", "train.lockstep")
 
 
 def _flat_keys(cfg, where=""):
@@ -206,15 +210,22 @@ def _train_job(cfg, out, progress, name, *after):
                          checkpoint=str(models / f"{name}.ckpt.npz"),
                          progress=progress, desc=name, position=worker_slot(), **extra)
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
-    info = {"name": name, "epochs": epochs, "losses": _final_losses(model, x, y, loss, t, history),
-            "history": history}
-    if name == "beta_net":
-        info["test_mse"] = _test_mse(model, out, t["batch_size"])
+    info = _metrics(cfg, out, name, model, x, y, loss, epochs, history)
     model.save(models / f"{name}.npz")
     info["seconds"] = time.perf_counter() - t0
     write_json(models / f"{name}.json", info)
     (models / f"{name}.ckpt.npz").unlink(missing_ok=True)
     return info["losses"]
+
+
+def _metrics(cfg, out, name, model, x, y, loss, epochs, history):
+    """NAME.json's content for a trained model, but its wall time."""
+    t = cfg["train"]
+    info = {"name": name, "epochs": epochs, "losses": _final_losses(model, x, y, loss, t, history),
+            "history": history}
+    if name == "beta_net":
+        info["test_mse"] = _test_mse(model, out, t["batch_size"])
+    return info
 
 
 def _test_mse(model, out, batch_size):
@@ -254,6 +265,85 @@ def _final_losses(model, x, y, loss, t, history):
     return parts
 
 
+def _lockstep_key(cfg, name):
+    """What members of one lockstep group share: layer shapes (``signature``), data
+    size, epochs and loss; None for a model that trains alone (not at all, or with
+    early stopping, which fit_lockstep lacks)."""
+    spec = zoo.MODELS[name]
+    epochs = cfg["train"][spec.epochs] if spec.epochs else 0
+    if epochs == 0 or (name == "beta_net" and cfg["train"]["beta_net_early_stopping"]):
+        return None
+    L, l1 = cfg["L"], cfg["train"]["l1"]
+    parents = [zoo.build(d, L, l1, 0).layers[0] for d in spec.depends]   # shapes only
+    return (signature(zoo.build(name, L, l1, 0, parents)), cfg["data"][f"n_{spec.dataset}"],
+            epochs, spec.loss)
+
+
+def _units(cfg, names):
+    """(units, deps): the training jobs for ``names``, dependencies respected.
+
+    A unit is one model name, or, with lockstep on (`config.lockstep_on`),
+    "a+b+..." for same-shaped models with equal data size and epochs, trained
+    together by `_train_group` (placed where its first member stands in
+    ``names``, and waiting for every member's dependencies).
+    """
+    groups = {}
+    for name in names:
+        key = _lockstep_key(cfg, name) if lockstep_on(cfg) else None
+        groups.setdefault(name if key is None else key, []).append(name)
+    unit_of = {n: "+".join(members) for members in groups.values() for n in members}
+    units = list(dict.fromkeys(unit_of[n] for n in names))
+    deps = {u: sorted({unit_of[d] for n in u.split("+") for d in zoo.DEPENDS.get(n, ())
+                       if d in unit_of} - {u}) for u in units}
+    return units, deps
+
+
+def _train_unit(cfg, out, progress, unit, *after):
+    """One job of `_units`: a single model (`_train_job`) or a lockstep group."""
+    names = unit.split("+")
+    if len(names) == 1:
+        return _train_job(cfg, out, progress, names[0])
+    return _train_group(cfg, out, progress, names)
+
+
+def _train_group(cfg, out, progress, names):
+    """Train same-shaped models ``names`` at once (``fit_lockstep``); save each as `_train_job`.
+
+    Member k gets what its own `_train_job` would give it (the same seeds,
+    optimizer and settings; bit-identical on NumPy). One checkpoint,
+    DIR/models/lockstep-<a+b+...>.ckpt.npz, holds the group's progress; it
+    is removed once every member's files are written. Each NAME.json's
+    ``seconds`` is the group's wall time, and ``lockstep`` lists the group.
+    """
+    t0 = time.perf_counter()
+    models, t = Path(out) / "models", cfg["train"]
+    built = [_build(cfg, out, name) for name in names]
+    nets = [_to_device(model, cfg["device"]) for model, *_ in built]
+    (epochs,), (loss,) = {b[4] for b in built}, {b[3] for b in built}    # equal by `_units`
+    path = models / f"lockstep-{'+'.join(names)}.ckpt.npz"
+    try:
+        hists = fit_lockstep(nets, [b[1] for b in built], [b[2] for b in built], loss=loss,
+                             epochs=epochs, batch_size=t["batch_size"],
+                             validation_split=t["validation_split"], shuffle=True,
+                             seeds=[stage_seed(cfg["seed"], n + "/shuffle") for n in names],
+                             optimizers=[Adam(lr=t["lr"]) for _ in names],
+                             checkpoint=str(path), progress=progress)
+    except FloatingPointError as e:         # "member k" -> the model's name
+        members = ", ".join(f"{k} = {n}" for k, n in enumerate(names))
+        raise FloatingPointError(f"lockstep group (member {members}): {e}") from None
+    infos = []
+    for name, net, (_, x, y, _, _), hist in zip(names, nets, built, hists):
+        history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+        infos.append(_metrics(cfg, out, name, net, x, y, loss, epochs, history))
+        net.save(models / f"{name}.npz")
+    seconds = time.perf_counter() - t0
+    for name, info in zip(names, infos):     # the markers last, all together
+        write_json(models / f"{name}.json", dict(info, seconds=seconds, lockstep=names))
+        (models / f"{name}.ckpt.npz").unlink(missing_ok=True)   # from a run with lockstep off
+    path.unlink(missing_ok=True)
+    return {name: info["losses"] for name, info in zip(names, infos)}
+
+
 def train(cfg, out, name, progress=True):
     """Train one model of the zoo (and whatever it is built from); returns its losses."""
     if name not in zoo.MODELS:
@@ -268,25 +358,26 @@ def train(cfg, out, name, progress=True):
 def _train_all(cfg, out, names, progress, workers):
     """Train ``names``, each after the models it is built from (zoo.DEPENDS).
 
+    A job is one model, or a lockstep group of them (`_units`, train.lockstep).
     With one worker (or inside a Dask worker already, as in a sweep) they run
     here, one after the other, without starting Dask.  Otherwise they are tasks
     on an embedded Dask cluster of ``workers`` one-thread processes, started in
     the order of ``names``; a model trains the same way wherever it runs.
     """
-    deps = {n: [d for d in zoo.DEPENDS.get(n, ()) if d in names] for n in names}
-    order = _ordered(names, deps)
-    if workers <= 1 or len(names) <= 1 or in_worker():
-        for name in order:
-            _train_job(cfg, str(out), progress, name)
+    units, deps = _units(cfg, names)
+    order = _ordered(units, deps)
+    if workers <= 1 or len(units) <= 1 or in_worker():
+        for unit in order:
+            _train_unit(cfg, str(out), progress, unit)
         return
     from minirg.cluster import client
     tag = uuid.uuid4().hex[:8]
-    with client(workers=min(workers, len(names))) as c:
+    with client(workers=min(workers, len(units))) as c:
         futures = {}
-        for rank, name in enumerate(order):
-            futures[name] = c.submit(_train_job, cfg, str(out), progress, name,
-                                     *(futures[d] for d in deps[name]),
-                                     key=f"train-{name}-{tag}", priority=-rank, pure=False)
+        for rank, unit in enumerate(order):
+            futures[unit] = c.submit(_train_unit, cfg, str(out), progress, unit,
+                                     *(futures[d] for d in deps[unit]),
+                                     key=f"train-{unit}-{tag}", priority=-rank, pure=False)
         c.gather(list(futures.values()))     # re-raises the first job's error
 
 

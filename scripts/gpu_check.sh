@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The GPU checks, as one short script for a machine with CuPy and a CUDA GPU:
 # the GPU-marked tests (the lockstep members against fit on CuPy among them), the
-# engine, lockstep and sampler benchmarks on the GPU, and a smoke
-# `minirg reproduce --device gpu`.  Writes logs to ${OUT:-gpu-check}/.
+# engine, lockstep and sampler benchmarks on the GPU, a smoke
+# `minirg reproduce --device gpu`, and the same with train.lockstep=true compared
+# with it and with a CPU smoke run.  Writes logs to ${OUT:-gpu-check}/.
 # Usage: bash scripts/gpu_check.sh        (run from the repository root)
 set -uo pipefail
 out="${OUT:-gpu-check}"
@@ -24,3 +25,21 @@ timeout 90 python3 -m minirg reproduce --preset smoke --device gpu --no-progress
 python3 -c "import json; r = json.load(open('/tmp/gpu-smoke/results.json')); \
 print('gpu smoke losses', {k: round(v['val'], 4) for k, v in r['losses'].items()})" \
     2>&1 | tee -a "$out/smoke_gpu.txt"
+# Lockstep on the GPU (train.lockstep=true: model1, model2, model2_cg, ae_wr as one stack)
+# against per-model fit on the GPU (above) and on the CPU: the same losses up to float32
+# round-off (cuBLAS and the fused CUDA Adam differ from the CPU in the last bits).
+timeout 90 python3 -m minirg reproduce --preset smoke --device gpu --set train.lockstep=true \
+    --no-progress --out /tmp/gpu-smoke-lockstep 2>&1 | tee "$out/smoke_gpu_lockstep.txt"
+timeout 90 python3 -m minirg reproduce --preset smoke --no-progress --out /tmp/cpu-smoke \
+    2>&1 | tee "$out/smoke_cpu.txt"
+python3 - <<'PY' 2>&1 | tee "$out/lockstep_losses.txt"
+import json
+load = lambda d: json.load(open(f"/tmp/{d}/results.json"))["losses"]
+got = load("gpu-smoke-lockstep")
+for ref in ("gpu-smoke", "cpu-smoke"):
+    want = load(ref)
+    rel = {n: max(abs(got[n][p] - v) / abs(v) for p, v in want[n].items()) for n in want}
+    worst = max(rel, key=rel.get)
+    print(f"lockstep gpu vs {ref}: max relative loss difference {rel[worst]:.2e} ({worst})",
+          "OK" if rel[worst] < 1e-3 else "MISMATCH (expected < 1e-3)")
+PY

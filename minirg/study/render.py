@@ -134,8 +134,8 @@ def measured_flow(run_dir, grainer, seed=0):
 
     grainer: "decimation" (spins[::2, ::2]) or "majority" (2x2 blocks, seeded ties).
     """
-    from minirg.analysis.flow import beta_from_energy, energy_per_spin
-    from minirg.ising import decimate, majority
+    from minirg.analysis.flow import beta_from_energy
+    from minirg.ising import decimate, energy_per_spin, majority
     from minirg.ising.datasets import load_dataset
     arrays, _ = load_dataset(Path(run_dir) / "data" / "grid.npz")
     spins, beta = arrays["spins"], arrays["beta"]

@@ -276,3 +276,26 @@ def test_mixed_array_libraries_are_refused():
         xs = [X, xps.asarray(X)]
         fit_lockstep([_ae(0), _ae(1)], xs, xs, loss="hinge", epochs=1, batch_size=4,
                      seeds=[0, 1])
+
+
+def _linear_ae(seed):
+    rng = np.random.default_rng(seed)
+    return Sequential([Dense(8, 4, bias=False, l1=1e-3, rng=rng),
+                       Dense(4, 8, bias=False, l1=1e-3, rng=rng)])
+
+
+def test_divergence_stops_the_member_fit_would_stop(tmp_path):
+    x, kw = _spins(30, 0), dict(loss="hinge", epochs=4, batch_size=8)
+    with pytest.raises(FloatingPointError, match="exceeds divergence=100") as ref:
+        _linear_ae(1).fit(x, x, optimizer=Adam(1e3), seed=4, **kw)
+    path = tmp_path / "lock.npz"
+    with pytest.raises(FloatingPointError, match="member 1: loss") as got:
+        fit_lockstep([_linear_ae(0), _linear_ae(1)], [x, x], [x, x], seeds=[3, 4],
+                     optimizers=[Adam(1e-3), Adam(1e3)], checkpoint=path, **kw)
+    # the same test trips in the same epoch, against the same loss before training
+    assert str(got.value).split("; ")[0] == "member 1: " + str(ref.value).split("; ")[0]
+    hists = fit_lockstep([_linear_ae(0), _linear_ae(1)], [x, x], [x, x], seeds=[3, 4],
+                         optimizers=[Adam(1e-3), Adam(1e3)], divergence=None, **kw)
+    assert len(hists[1].epoch) == 4                     # trains on, as asked
+    with pytest.raises(ValueError, match="divergence="):
+        fit_lockstep([_linear_ae(0)], [x], [x], seeds=[3], divergence=1.0, **kw)

@@ -5,49 +5,48 @@ Entries::
     param.<i>.<W|b>            (K, ...) stacked weights
     adam.<m|v>.<i>.<W|b>       (K, ...) stacked Adam moments (zero where a member is frozen)
     t                          (K,) int64 Adam step counts
-    lockstep                   0-d str array: JSON {"epoch", "run", "histories"}
+    lockstep                   0-d str array: JSON {"epoch", "run", "histories", "loss0"}
 
 ``run`` holds every setting a resume must match (members' configs, seeds,
 optimizer hyperparameters, a fingerprint of each member's data, loss,
 batching), so a checkpoint from
-another run is refused rather than silently continued.
+another run is refused rather than silently continued. Reads and writes go
+through ``minirg.nn.checkpoint`` (atomic, header-checked ``.npz``, strict
+JSON), as ``fit``'s checkpoints do.
 """
 
-import json
 import os
-import zipfile
 
-import numpy as np
-
-from minirg._io import atomic_file
+from minirg.nn import checkpoint as ckpt
 from minirg.nn.train import History
 
 __all__ = ["save", "resume"]
 
 
-def save(path, stack, run, histories, epochs_done):
-    """Write the stack's state, the run settings and the histories to ``path``."""
+def save(path, stack, run, histories, epochs_done, loss0):
+    """Write the stack's state, the run settings, the histories and each member's loss
+    before training (the divergence reference) to ``path``."""
     arrays = stack.state_arrays()
-    meta = {"epoch": epochs_done, "run": run, "histories": [h.to_dict() for h in histories]}
-    arrays["lockstep"] = np.array(json.dumps(meta))
-    with atomic_file(path) as f:
-        np.savez(f, **arrays)
+    meta = {"epoch": epochs_done, "run": run, "histories": [h.to_dict() for h in histories],
+            "loss0": loss0}
+    arrays["lockstep"] = ckpt.json_array(meta)
+    ckpt.write_npz_atomic(path, arrays)
 
 
 def _read(path):
     try:
-        with np.load(os.fspath(path), allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files}
-        return arrays, json.loads(str(arrays["lockstep"]))
-    except KeyError:
-        raise ValueError(f"{os.fspath(path)!r} is not a lockstep checkpoint "
-                         "(no 'lockstep' entry)") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        arrays = ckpt.read_npz(path)
+    except ValueError as e:
         raise ValueError(f"cannot read lockstep checkpoint {os.fspath(path)!r}: {e}") from None
+    if "lockstep" not in arrays:
+        raise ValueError(f"{os.fspath(path)!r} is not a lockstep checkpoint "
+                         "(no 'lockstep' entry)")
+    return arrays, ckpt.read_json(arrays, "lockstep", path)
 
 
 def resume(path, stack, run, epochs):
-    """Load the state at ``path`` into ``stack``. -> (list of K History, epochs done).
+    """Load the state at ``path`` into ``stack``.
+    -> (list of K History, epochs done, list of K losses before training or None).
 
     ValueError if the checkpoint was written for other members, data or
     settings, or holds more than ``epochs`` epochs."""
@@ -66,4 +65,5 @@ def resume(path, stack, run, epochs):
         raise ValueError(f"checkpoint {os.fspath(path)!r} holds {meta['epoch']} epochs, more "
                          f"than epochs={epochs}; delete it or ask for at least as many")
     stack.load_state_arrays(arrays, os.fspath(path))
-    return [History(**h) for h in meta["histories"]], int(meta["epoch"])
+    loss0 = meta.get("loss0")
+    return [History(**h) for h in meta["histories"]], int(meta["epoch"]), loss0

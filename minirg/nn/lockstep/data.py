@@ -5,15 +5,14 @@ xs[k] there, stacks them to (K, b, d) and moves that one batch to the models'
 namespace in their dtype, as ``fit`` does for one model.
 """
 
-import hashlib
-
 import numpy as np
 
-from minirg._backend import get_namespace, is_numpy, to_numpy
+from minirg._backend import get_namespace, is_numpy
 from minirg._checks import check_seed
+from minirg.nn import checkpoint as ckpt
 from minirg.nn.optim import Adam
 
-__all__ = ["check_members", "batches", "fingerprint"]
+__all__ = ["check_members", "batches", "fingerprints"]
 
 
 def _as_list(values, name, K):
@@ -99,11 +98,12 @@ def batches(xs, ys, stack, rows):
     return xb, _gather(ys, rows, stack.xp, stack.dtype)
 
 
-def fingerprint(a, seen):
-    """A short hash of an array's dtype, shape and bytes (so a resume refuses other data)."""
-    if id(a) not in seen:
-        host = np.ascontiguousarray(to_numpy(a))
-        h = hashlib.sha256(f"{host.dtype.str}{host.shape}".encode())
-        h.update(memoryview(host).cast("B"))
-        seen[id(a)] = h.hexdigest()[:16]
-    return seen[id(a)]
+def fingerprints(xs, ys):
+    """Per member, ``minirg.nn.checkpoint.fingerprint(xs[k], ys[k])`` (the one data hash
+    of every checkpoint), computed once per distinct (x, y) pair: members often share data."""
+    seen = {}
+    for x, y in zip(xs, ys):
+        key = (id(x), id(y))
+        if key not in seen:
+            seen[key] = ckpt.fingerprint(x, y)
+    return [seen[(id(x), id(y))] for x, y in zip(xs, ys)]

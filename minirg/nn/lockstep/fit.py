@@ -19,10 +19,10 @@ import numpy as np
 from minirg._backend import to_numpy
 from minirg._checks import check_int
 from minirg.nn.lockstep.checkpoint import resume, save
-from minirg.nn.lockstep.data import batches, check_members, fingerprint
+from minirg.nn.lockstep.data import batches, check_members, fingerprints
 from minirg.nn.lockstep.stack import Stack
 from minirg.nn.losses import hinge, mse
-from minirg.nn.train import History, split_point
+from minirg.nn.train import History, _check_divergence_factor, split_point
 
 __all__ = ["fit_lockstep"]
 
@@ -53,7 +53,8 @@ def _weighted_means(sizes, values, n):
 
 
 def _train_epoch(stack, xs, ys, loss, orders, batch_size):
-    """One epoch of lockstep steps -> per-member (data, penalty_trainable) means (lists)."""
+    """One epoch of lockstep steps -> per-member (data, penalty_trainable) means and
+    first batch's data + penalty before its update (three lists)."""
     xp = stack.xp
     sizes, data, pen = [], [], []
     for s in range(0, len(orders[0]), batch_size):
@@ -66,7 +67,8 @@ def _train_epoch(stack, xs, ys, loss, orders, batch_size):
     # One host transfer per epoch (no per-step device sync).
     data, pen = to_numpy(xp.stack(data)), to_numpy(xp.stack(pen))
     n = len(orders[0])
-    return _weighted_means(sizes, data, n), _weighted_means(sizes, pen, n)
+    first = [float(d) + float(p) for d, p in zip(data[0], pen[0])]
+    return _weighted_means(sizes, data, n), _weighted_means(sizes, pen, n), first
 
 
 def _val_data_loss(stack, xs, ys, loss, val_rows, batch_size):
@@ -89,8 +91,9 @@ def _val_data_loss(stack, xs, ys, loss, val_rows, batch_size):
 
 
 def _epoch_logs(stack, xs, ys, loss, orders, val_rows, batch_size):
-    """Per member, the logs dict ``fit`` records for one epoch (same keys, same order)."""
-    data, pen = _train_epoch(stack, xs, ys, loss, orders, batch_size)
+    """Per member, the logs dict ``fit`` records for one epoch (same keys, same order),
+    and the loss of the epoch's first batch before its update (``fit``'s loss0)."""
+    data, pen, first = _train_epoch(stack, xs, ys, loss, orders, batch_size)
     frozen = [float(v) for v in to_numpy(stack.penalty(trainable=False))]
     logs = [{"loss": d + p + f, "data_loss": d, "penalty_trainable": p, "penalty_frozen": f}
             for d, p, f in zip(data, pen, frozen)]
@@ -99,21 +102,37 @@ def _epoch_logs(stack, xs, ys, loss, orders, val_rows, batch_size):
         vpen = [float(v) for v in to_numpy(stack.penalty(trainable=True))]
         for log, vd, vp, f in zip(logs, vdata, vpen, frozen):
             log.update(val_loss=vd + vp + f, val_data_loss=vd, val_penalty_trainable=vp)
-    return logs
+    return logs, [v + f for v, f in zip(first, frozen)]
 
 
-def _check_finite(logs, epoch, epochs, path):
+def _check_diverged(stack, logs, loss0, divergence, when, path):
+    """``fit``'s divergence tests, per member: a non-finite log value, non-finite
+    weights, or a loss above ``divergence`` x its loss before training."""
+    xp = stack.xp
+    finite = np.ones(stack.K, bool)
+    for W in (*stack.W, *(b for b in stack.b if b is not None)):
+        finite &= to_numpy(xp.all(xp.isfinite(W), axis=(1, 2)))
     for k, log in enumerate(logs):
-        bad = [key for key, v in log.items() if not math.isfinite(v)]
+        bad, hint = [key for key, v in log.items() if not math.isfinite(v)], ""
         if bad:
-            kept = (f"; checkpoint {os.fspath(path)!r} keeps the last good epoch"
-                    if path is not None and os.path.exists(path) else "")
-            raise FloatingPointError(f"member {k}: {bad[0]} became {log[bad[0]]} in epoch "
-                                     f"{epoch + 1}/{epochs}; training stopped{kept}")
+            why = f"{bad[0]} became {log[bad[0]]}"
+        elif not finite[k]:
+            why = "its weights are no longer finite"
+        elif divergence is not None and loss0[k] > 0 and log["loss"] > divergence * loss0[k]:
+            why = (f"loss {log['loss']:.4g} exceeds divergence={divergence:g} x the loss "
+                   f"before training ({loss0[k]:.4g})")
+            hint = "; lower the learning rate (divergence=None turns this test off)"
+        else:
+            continue
+        kept = (f"; checkpoint {os.fspath(path)!r} keeps the last good epoch"
+                if path is not None and os.path.exists(path) else "")
+        raise FloatingPointError(f"member {k}: {why} in epoch {when}; training "
+                                 f"stopped{kept}{hint}")
 
 
 def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0.0,
-                 shuffle=True, seeds, optimizers=None, checkpoint=None, progress=False):
+                 shuffle=True, seeds, optimizers=None, checkpoint=None, progress=False,
+                 divergence=100.0):
     """Train K same-shaped models at once; member k ends where ``fit`` would leave it.
 
     Parameters
@@ -138,6 +157,9 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
         from it, bit-identical to an uninterrupted run on the CPU.
     progress : bool
         A tqdm bar over epochs.
+    divergence : float > 1 or None
+        As in ``fit``, per member: stop when an epoch's loss exceeds
+        ``divergence`` times its loss before training; None turns this off.
 
     Returns
     -------
@@ -150,8 +172,9 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
         xs, ys or optimizers, bad data or arguments, a checkpoint from
         another run; each names the offending member.
     FloatingPointError
-        A member's loss became NaN or inf (the checkpoint keeps the last
-        good epoch; the models hold the diverged weights).
+        A member diverged as ``fit`` defines it (NaN/inf loss or weights, or
+        the ``divergence`` test); the checkpoint keeps the last good epoch,
+        the models hold the diverged weights.
 
     Examples
     --------
@@ -165,6 +188,7 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
     loss = _get_loss(loss)
     epochs = check_int(epochs, "epochs", 0)
     batch_size = check_int(batch_size, "batch_size", 1)
+    divergence = _check_divergence_factor(divergence)
     n = int(xs[0].shape[0])
     n_train = split_point(n, validation_split)
     val_rows = np.arange(n_train, n)
@@ -174,22 +198,22 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
            "shuffle": bool(shuffle), "seeds": seeds, "n_samples": n,
            "optimizers": [list(h) for h in stack.hyper],
            "models": [m.config() for m in models]}
-    histories, start = [History() for _ in models], 0
+    histories, start, loss0 = [History() for _ in models], 0, None
     if checkpoint is not None:
-        seen = {}
-        run["data"] = [[fingerprint(x, seen), fingerprint(y, seen)] for x, y in zip(xs, ys)]
+        run["data"] = fingerprints(xs, ys)
         if os.path.exists(checkpoint):
-            histories, start = resume(checkpoint, stack, run, epochs)
+            histories, start, loss0 = resume(checkpoint, stack, run, epochs)
     bar = _progress_bar(progress, start, epochs, len(models))
     try:
         for epoch in range(start, epochs):
             orders = [_epoch_order(n_train, seed, epoch, shuffle) for seed in seeds]
-            logs = _epoch_logs(stack, xs, ys, loss, orders, val_rows, batch_size)
-            _check_finite(logs, epoch, epochs, checkpoint)
+            logs, first = _epoch_logs(stack, xs, ys, loss, orders, val_rows, batch_size)
+            loss0 = first if loss0 is None else loss0
+            _check_diverged(stack, logs, loss0, divergence, f"{epoch + 1}/{epochs}", checkpoint)
             for history, log in zip(histories, logs):
                 history.append(epoch, log)
             if checkpoint is not None:
-                save(checkpoint, stack, run, histories, epoch + 1)
+                save(checkpoint, stack, run, histories, epoch + 1, loss0)
             losses = [log["loss"] for log in logs]
             bar.set_postfix(loss=f"{min(losses):.4g}..{max(losses):.4g}")
             bar.update()
