@@ -260,8 +260,11 @@ def _legacy_spec(meta):
     Such files were all sampled with algorithm "auto" (nothing else was possible).
     """
     keys = ("L", "seed", "n", "beta", "beta_range", "grid_betas", "n_per_beta")
-    return {"kind": meta.get("name"), "algorithm": "auto",
+    spec = {"kind": meta.get("name"), "algorithm": "auto",
             **{k: meta[k] for k in keys if k in meta}}
+    if "n_per_beta" in meta:        # a grid's spec counts lattices per beta, its meta in all
+        spec["n"] = meta["n_per_beta"]
+    return spec
 
 
 def check_spec(path, spec):

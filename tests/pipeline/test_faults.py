@@ -202,6 +202,19 @@ def test_files_from_before_specs_are_checked_by_their_metadata(tmp_path):
         check_spec(path, dataset_specs(L=8, n_critical=4, seed=2)["critical"])
 
 
+def test_grid_files_from_before_specs_count_lattices_per_beta(tmp_path):
+    from minirg.ising.datasets import check_spec, dataset_specs
+    betas = [0.1, 0.4]
+    spec = dataset_specs(L=8, n_grid=2, grid_betas=betas, seed=0)["grid"]
+    spins = np.ones((4, 8, 8), np.int8)
+    path = save_dataset(tmp_path / "grid.npz", {"spins": spins, "beta": np.repeat(betas, 2)},
+                        {"name": "grid", "L": 8, "seed": 0, "n": 4, "n_per_beta": 2,
+                         "grid_betas": betas})
+    check_spec(path, spec)                                   # 2 per beta, 4 in all: kept
+    with pytest.raises(ValueError, match="n=2.*n=3"):
+        check_spec(path, dataset_specs(L=8, n_grid=3, grid_betas=betas, seed=0)["grid"])
+
+
 def test_retired_keys_do_not_block_a_run_directory(tmp_path):
     out = tmp_path / "run"
     pipeline._run_dir(tiny(), out)
