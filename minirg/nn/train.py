@@ -257,23 +257,34 @@ def _progress_bar(progress, start, epochs, desc, position):
                 position=position, unit="epoch", leave=position is None)
 
 
-def _check_diverged(model, logs, loss0, divergence, when, path):
-    """FloatingPointError naming the test that tripped: a non-finite log value,
-    non-finite weights, or a loss above ``divergence`` x the loss before training."""
+def divergence_message(logs, weights_problem, loss0, divergence, when, path):
+    """Why training must stop, or None: the first of fit's divergence tests that
+    trips, in order: a non-finite log value, ``weights_problem`` (a sentence, or
+    None when the weights are finite), a loss above ``divergence`` x ``loss0``,
+    the loss before training."""
     bad, hint = [k for k, v in logs.items() if not math.isfinite(v)], ""
     if bad:
         why = f"{bad[0]} became {logs[bad[0]]}"
-    elif (i := _first_nonfinite(model.layers)) is not None:
-        why = f"the weights of layer {i} are no longer finite"
+    elif weights_problem is not None:
+        why = weights_problem
     elif divergence is not None and loss0 > 0 and logs["loss"] > divergence * loss0:
         why = (f"loss {logs['loss']:.4g} exceeds divergence={divergence:g} x the loss "
                f"before training ({loss0:.4g})")
-        hint = "; lower the learning rate (fit's divergence=None turns this test off)"
+        hint = "; lower the learning rate (divergence=None turns this test off)"
     else:
-        return
+        return None
     kept = (f"; checkpoint {os.fspath(path)!r} keeps the last good epoch"
             if path is not None and os.path.exists(path) else "")
-    raise FloatingPointError(f"{why} in epoch {when}; training stopped{kept}{hint}")
+    return f"{why} in epoch {when}; training stopped{kept}{hint}"
+
+
+def _check_diverged(model, logs, loss0, divergence, when, path):
+    """FloatingPointError with `divergence_message` if one of its tests trips."""
+    i = _first_nonfinite(model.layers)
+    weights = None if i is None else f"the weights of layer {i} are no longer finite"
+    message = divergence_message(logs, weights, loss0, divergence, when, path)
+    if message is not None:
+        raise FloatingPointError(message)
 
 
 def _first_nonfinite(layers):

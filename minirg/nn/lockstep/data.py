@@ -10,6 +10,7 @@ import numpy as np
 from minirg._backend import get_namespace, is_numpy
 from minirg._checks import check_seed
 from minirg.nn import checkpoint as ckpt
+from minirg.nn._data import check_data
 from minirg.nn.optim import Adam
 
 __all__ = ["check_members", "batches", "fingerprints"]
@@ -27,21 +28,13 @@ def _as_list(values, name, K):
 
 
 def _check_data(x, name, width, xp):
-    """x : (n, width), real, finite; a host NumPy array or one in the models' namespace."""
-    if not hasattr(x, "shape"):
-        x = np.asarray(x)
+    """x : (n, width), real, finite (`check_data`); a host NumPy array or one in the
+    models' namespace."""
+    x = check_data(x, name, width)
     xs = get_namespace(x)
     if not (is_numpy(xs) or xs is xp):
         raise ValueError(f"{name} lives in {xs.__name__} but the models in {xp.__name__}; "
                          "expected NumPy or the models' namespace")
-    if not xs.isdtype(x.dtype, ("integral", "real floating")):
-        raise ValueError(f"{name} has dtype {x.dtype}; expected integers or real floats")
-    if x.ndim != 2 or x.shape[1] != width:
-        raise ValueError(f"{name} has shape {tuple(x.shape)}; expected (n, {width})")
-    if x.shape[0] < 1:
-        raise ValueError(f"{name} has no rows; expected at least one sample")
-    if xs.isdtype(x.dtype, "real floating") and not bool(xs.all(xs.isfinite(x))):
-        raise ValueError(f"{name} contains NaN or inf; expected finite values")
     return x
 
 

@@ -11,7 +11,6 @@ models with other data sizes go in another call (``same_shape_groups`` takes
 the sizes as keys).
 """
 
-import math
 import os
 
 import numpy as np
@@ -21,28 +20,11 @@ from minirg._checks import check_int
 from minirg.nn.lockstep.checkpoint import resume, save
 from minirg.nn.lockstep.data import batches, check_members, fingerprints
 from minirg.nn.lockstep.stack import Stack
-from minirg.nn.losses import hinge, mse
-from minirg.nn.train import History, _check_divergence_factor, split_point
+from minirg.nn.losses import get_loss
+from minirg.nn.train import (History, _check_divergence_factor, _epoch_order, divergence_message,
+                             split_point)
 
 __all__ = ["fit_lockstep"]
-
-_LOSSES = {"hinge": hinge, "mse": mse}
-
-
-def _epoch_order(n, seed, epoch, shuffle):
-    """Member's training-row order for one epoch: the rule of ``fit`` (tested against it)."""
-    if not shuffle:
-        return np.arange(n)
-    return np.random.default_rng([seed, epoch]).permutation(n)
-
-
-def _get_loss(loss):
-    if callable(loss):
-        return loss
-    if isinstance(loss, str) and loss in _LOSSES:
-        return _LOSSES[loss]
-    raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(_LOSSES)} "
-                     "or a callable (y_pred, y) -> (value, dy_pred)")
 
 
 def _weighted_means(sizes, values, n):
@@ -113,21 +95,10 @@ def _check_diverged(stack, logs, loss0, divergence, when, path):
     for W in (*stack.W, *(b for b in stack.b if b is not None)):
         finite &= to_numpy(xp.all(xp.isfinite(W), axis=(1, 2)))
     for k, log in enumerate(logs):
-        bad, hint = [key for key, v in log.items() if not math.isfinite(v)], ""
-        if bad:
-            why = f"{bad[0]} became {log[bad[0]]}"
-        elif not finite[k]:
-            why = "its weights are no longer finite"
-        elif divergence is not None and loss0[k] > 0 and log["loss"] > divergence * loss0[k]:
-            why = (f"loss {log['loss']:.4g} exceeds divergence={divergence:g} x the loss "
-                   f"before training ({loss0[k]:.4g})")
-            hint = "; lower the learning rate (divergence=None turns this test off)"
-        else:
-            continue
-        kept = (f"; checkpoint {os.fspath(path)!r} keeps the last good epoch"
-                if path is not None and os.path.exists(path) else "")
-        raise FloatingPointError(f"member {k}: {why} in epoch {when}; training "
-                                 f"stopped{kept}{hint}")
+        weights = None if finite[k] else "its weights are no longer finite"
+        message = divergence_message(log, weights, loss0[k], divergence, when, path)
+        if message is not None:
+            raise FloatingPointError(f"member {k}: {message}")
 
 
 def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0.0,
@@ -185,7 +156,7 @@ def fit_lockstep(models, xs, ys, *, loss, epochs, batch_size, validation_split=0
     ...                      batch_size=10, validation_split=0.2, seeds=[0, 1, 2])  # doctest: +SKIP
     """
     models, xs, ys, seeds, optimizers = check_members(models, xs, ys, seeds, optimizers)
-    loss = _get_loss(loss)
+    loss = get_loss(loss)
     epochs = check_int(epochs, "epochs", 0)
     batch_size = check_int(batch_size, "batch_size", 1)
     divergence = _check_divergence_factor(divergence)
