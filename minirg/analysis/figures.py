@@ -53,8 +53,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from minirg._backend import to_numpy
+from minirg._io import read_npz
 from minirg.analysis import plots
-from minirg.analysis.flow import fit_line, mean_by_beta
 from minirg.analysis.correlation import spin_correlation
 
 __all__ = ["ARRAYS", "MissingData", "load_results", "load_arrays", "FIGURES",
@@ -81,8 +81,7 @@ def load_arrays(run_dir):
     path = os.path.join(run_dir, ARRAYS)
     if not os.path.exists(path):
         return {}
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    return read_npz(path)[0]
 
 
 def _need_result(results, *path):

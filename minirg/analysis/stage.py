@@ -37,11 +37,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from minirg._backend import to_numpy
-from minirg._io import atomic_path, read_json, write_json
+from minirg._io import read_json, write_json, write_npz
 from minirg.analysis.correlation import weight_stats
 from minirg.analysis.entropy import entropy_by_beta, to_spins
 from minirg.analysis.figures import ARRAYS, make_all_figures
-from minirg.analysis.fixed_points import _estimator_check, fixed_points   # noqa: F401
+from minirg.analysis.fixed_points import fixed_points
 from minirg.analysis.flow import beta_from_energy, energy_beta, mean_by_beta
 from minirg.analysis.flow_controls import flow_analysis
 from minirg.analysis.results import EntropyResult, WeightsResult
@@ -196,8 +196,7 @@ def _fixed_points(run, arrays, parts):
 
 def _save_arrays(run_dir, arrays):
     """Write DIR/analysis/arrays.npz atomically (host NumPy arrays only)."""
-    with atomic_path(Path(run_dir) / ARRAYS) as tmp:
-        np.savez(tmp, **{k: to_numpy(v) for k, v in arrays.items()})
+    write_npz(Path(run_dir) / ARRAYS, {k: to_numpy(v) for k, v in arrays.items()})
 
 
 def _write_results(run_dir, cfg, parts, results):

@@ -230,7 +230,7 @@ def render_study(out, summary):
     if "L" in keys:
         Ls = sorted({int(p["params"]["L"]) for p in summary["points"]})
         md += ["", "## The AE flow's crossings against L", "",
-               f"![crossings vs L](figures/crossings_vs_L.png)", "",
+               "![crossings vs L](figures/crossings_vs_L.png)", "",
                f"Crossings ({SEM}) against L, beside the exact specific-heat peak of the "
                "L x L torus (`minirg.ising.exact`) and beta_c.", ""]
         md += _versus(summary, out, "L", "crossings_vs_L", int, "L", _peaks(Ls))

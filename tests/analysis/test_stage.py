@@ -10,7 +10,8 @@ from minirg import config, zoo
 from minirg._io import write_json
 from minirg.analysis import entropy_by_beta, flow_fixed_point
 from minirg.analysis.figures import FIGURES, load_arrays
-from minirg.analysis.stage import RECON_MODELS, _estimator_check, _panel_rows, run_analysis
+from minirg.analysis.fixed_points import _estimator_check
+from minirg.analysis.stage import RECON_MODELS, _panel_rows, run_analysis
 from minirg.ising import decimate, decimation_matrix, save_dataset
 
 L, N_PER = 8, 4
