@@ -2,7 +2,7 @@
 
 import time
 
-__all__ = ["timed", "best"]
+__all__ = ["timed", "best", "spin"]
 
 
 def timed(func, repeat):
@@ -18,3 +18,15 @@ def timed(func, repeat):
 def best(func, repeat):
     """Smallest wall time of ``repeat`` calls of func()."""
     return min(timed(func, repeat))
+
+
+def spin(seconds):
+    """Wait ``seconds`` while keeping this core busy (a pause that does not idle the CPU).
+
+    A sleeping pause lets the host idle the machine's cores, and the steps
+    after it run slower than steps in a training loop, which never idles
+    (see ``minirg.bench.nn.interleaved_ms`` for the measurement).
+    """
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass

@@ -27,12 +27,11 @@ or ``minirg bench nn ...``.
 import argparse
 import os
 import statistics
-import time
 
 import numpy as np
 
 from minirg._backend import namespace_for
-from minirg.bench._timing import timed
+from minirg.bench._timing import spin, timed
 from minirg.nn import Adam, Dense, Sequential, train_step
 from minirg.nn.losses import get_loss
 
@@ -70,6 +69,13 @@ def interleaved_ms(steps, warmup, repeat, rounds=5, pause=0.3):
     lets the previous engine's worker threads stop spinning before the next
     engine's round: OpenBLAS's threads busy-wait for about 0.1 s after a call
     (measured: a 50 ms pause doubled torch's time at batch 10).
+
+    The pause spins rather than sleeps, because a training loop never lets
+    the CPU idle between steps and an idle one changes what follows. Measured
+    on the 2-core VM of the README (paper AE, batch 10, 15 alternating rounds
+    of 10 steps, same process): after a 0.3 s sleep minirg took 3.9-4.1 ms
+    and torch 7.6-8.1 ms per step, for every step of the round; after a 0.3 s
+    spin, 2.6-3.0 ms and 6.2-7.0 ms, as in an unbroken loop.
     """
     for step in steps:
         timed(step, warmup)
@@ -77,7 +83,7 @@ def interleaved_ms(steps, warmup, repeat, rounds=5, pause=0.3):
     times = [[] for _ in steps]
     for _ in range(rounds):
         for step, t in zip(steps, times):
-            time.sleep(pause)
+            spin(pause)
             t.extend(timed(step, per_round))
     return [1e3 * statistics.median(t) for t in times]
 

@@ -37,3 +37,14 @@ def test_phases_make_one_training_step(case):
         train_step(model, x, y, loss, opt)
     for a, b in zip(update.model.layers, model.layers):
         assert np.array_equal(a.W, b.W)
+
+
+def test_the_pause_between_rounds_keeps_the_cpu_busy():
+    """The benchmark's pause spins (a sleep would let the CPU idle: see interleaved_ms)."""
+    import time
+    from minirg.bench._timing import spin
+    wall, cpu = time.perf_counter(), time.process_time()
+    spin(0.05)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    assert wall >= 0.05
+    assert cpu >= 0.01          # time.sleep(0.05) uses ~0 CPU time
