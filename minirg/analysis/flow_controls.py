@@ -7,7 +7,9 @@ Maps of the grid lattices (n, L, L) at their grid betas:
 - ``ae_sign``, ``ae_stochastic``: AE-WR outputs mapped to spins (majority
   sign, or one draw with the output as local magnetisation);
 - ``decimation``: two decimation steps, (n, L/2, L/2) (energy only: the
-  beta-net reads L x L lattices).
+  beta-net reads L x L lattices);
+- ``majority`` (read when given): one 2 x 2 majority-rule step, (n, L/2, L/2),
+  energy only like decimation: the second coarse-grainer's flow.
 
 Thermometers: ``beta_net`` (the trained regressor), ``beta_net_sym`` =
 (f(s) + f(-s)) / 2 (the Hamiltonian is flip-symmetric; the net need not be)
@@ -27,10 +29,11 @@ import numpy as np
 from minirg.analysis.flow import beta_from_energy, fit_line, identity_crossing
 from minirg.analysis.thermometry import Resampler, calibrate, read
 
-__all__ = ["MAPS", "THERMOMETERS", "CONDITIONAL", "FlowResult", "flow_analysis",
-           "attractors", "line_fits"]
+__all__ = ["MAPS", "OPTIONAL_MAPS", "THERMOMETERS", "CONDITIONAL", "FlowResult",
+           "flow_analysis", "attractors", "line_fits", "crossings_by_kind"]
 
 MAPS = ("identity", "ae_sign", "ae_stochastic", "decimation")
+OPTIONAL_MAPS = ("majority",)      # read when the stage gives them (older callers do not)
 THERMOMETERS = ("beta_net", "beta_net_sym", "energy")
 CONDITIONAL = ("95% bootstrap over the lattices at each grid beta; the trained AE-WR and "
                "beta-net, and the Monte Carlo chains behind the grid, held fixed")
@@ -58,10 +61,17 @@ class FlowResult:
     conditional: str = CONDITIONAL
 
     def to_json(self):
-        """The ``flow`` object of results.json (plain lists; NaN -> None)."""
-        nested = {m: {t: r.to_json() for t, r in by.items()} for m, by in self.readings.items()}
+        """The ``flow`` object of results.json (plain lists; NaN -> None).
+
+        Each reading also carries :func:`crossings_by_kind`'s scalars, so an
+        aggregate over seeds averages like with like.
+        """
+        def one(r):
+            return {**r.to_json(), **crossings_by_kind(r.crossings)}
+
+        nested = {m: {t: one(r) for t, r in by.items()} for m, by in self.readings.items()}
         return {"beta": [float(b) for b in self.beta], **nested,
-                "calibrated": {m: {t: r.to_json() for t, r in by.items()}
+                "calibrated": {m: {t: one(r) for t, r in by.items()}
                                for m, by in self.calibrated.items()},
                 "iterated": {t: [[float(x) for x in row] for row in a]
                              for t, a in self.iterated.items()},
@@ -94,6 +104,24 @@ class _Thermometers:
         if name != "energy":
             return np.mean
         return lambda u, axis: beta_from_energy(np.mean(u, axis=axis), side)
+
+
+def crossings_by_kind(crossings):
+    """The beta of a reading's one confident crossing of each kind, and how many it has.
+
+    crossings : :class:`~minirg.analysis.thermometry.Crossing` objects.  Returns
+    ``attractive``, ``repulsive`` (the beta, or None where the reading has no
+    confident crossing of that kind, or several: which of them is "the" fixed
+    point is a judgement, not something to average over seeds) and
+    ``n_attractive``, ``n_repulsive`` (the number of confident ones).
+    Unresolved crossings (noise around the identity) count for neither.
+    """
+    out = {}
+    for kind in ("attractive", "repulsive"):
+        sure = [c.beta for c in crossings if c.confident and c.kind == kind]
+        out[kind] = sure[0] if len(sure) == 1 else None
+        out[f"n_{kind}"] = len(sure)
+    return out
 
 
 def line_fits(keys, means):
@@ -169,7 +197,8 @@ def flow_analysis(beta, lattices, predict_beta, ae_sign_map, n_boot, seed, itera
     ----------
     beta : (n,) grid beta of each lattice
     lattices : dict map -> (n, side, side) int8 +-1 lattices, maps as in ``MAPS``
-        (``identity`` sets L; ``decimation`` may have another side)
+        and optionally ``OPTIONAL_MAPS`` (``identity`` sets L; ``decimation`` and
+        ``majority`` may have another side: energy only)
     predict_beta : callable (n, L, L) int8 -> (n,) float64, the beta-net
     ae_sign_map : callable (n, L, L) -> (n, L, L), sign of the AE-WR output
         (``lattices["ae_sign"]`` must be ``ae_sign_map(lattices["identity"])``)
@@ -184,7 +213,7 @@ def flow_analysis(beta, lattices, predict_beta, ae_sign_map, n_boot, seed, itera
     res = Resampler(beta, n_boot, seed)
     therm = _Thermometers(predict_beta, L)
     readings = {}
-    for name in MAPS:
+    for name in MAPS + tuple(m for m in OPTIONAL_MAPS if m in lattices):
         x = lattices[name]
         wanted = THERMOMETERS if x.shape[-1] == L else ("energy",)
         vals = therm.values(x, wanted)

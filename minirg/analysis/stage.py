@@ -16,13 +16,16 @@ Steps (``L`` = lattice side, ``n`` = grid lattices):
 - weights: the encoder kernels of cg1, cg2 and Model-1, their statistics,
   and those of the hard-coded decimation matrices;
 - grid: AE-WR outputs (n, L*L) of the grid lattices, as sign and stochastic
-  spins, the two-step decimations (n, L/2, L/2), their local entropies;
+  spins, the two-step decimations (n, L/2, L/2), their local entropies, and
+  one 2 x 2 majority-rule step (n, L/2, L/2), ties broken by a coin seeded
+  with the run's seed;
 - beta-net: predictions on its test set and on the AE-WR outputs (sign and
   raw); ``energy_beta`` of the decimated and of the input lattices;
 - fixed points of the flows (the paper's line fits, :mod:`.fixed_points`);
 - the flow under control (:mod:`.flow_controls`): beta-net, symmetrised
   beta-net and energy MLE on the identity, AE-WR (sign, stochastic) and
-  decimation maps, the calibrated flow and the iterated map;
+  decimation maps, the energy MLE on the majority-rule map, the calibrated
+  flow and the iterated map;
 - a few notes computed from the data.
 
 Entropy, weights and flow are typed results (:mod:`.results`,
@@ -135,7 +138,7 @@ def _panel_rows(beta):
 
 def _grid(run, arrays, parts):
     """AE-WR outputs, sign/stochastic spins and decimations of the grid; parts["entropy"]."""
-    from minirg.ising import decimate
+    from minirg.ising import decimate, majority
     grid = run.data("grid")
     spins, beta = np.asarray(grid["spins"]), np.asarray(grid["beta"], dtype=np.float64)
     n, L = spins.shape[0], run.L
@@ -144,8 +147,11 @@ def _grid(run, arrays, parts):
     dec = decimate(spins, steps=2)                              # (n, L/2, L/2)
     curves = {"input": spins, "ae": ae_sign,
               "ae_quantized": to_spins(out, "quantize", seed=run.seed("quantize")), "rg": dec}
+    # Majority ties take the run's own seed, not a stage seed: the coin sweeps
+    # used when STUDY.md drew this flow itself, so older studies compare equal.
     run.maps = {"identity": spins, "ae_sign": ae_sign,
-                "ae_stochastic": curves["ae_quantized"], "decimation": dec}
+                "ae_stochastic": curves["ae_quantized"], "decimation": dec,
+                "majority": majority(spins, 2, int(run.cfg["seed"]))}
     by_beta = {name: entropy_by_beta(lattices, beta) for name, lattices in curves.items()}
     run.entropy = EntropyResult(by_beta["input"][0], {k: h for k, (_, h) in by_beta.items()})
     parts["entropy"] = run.entropy.to_json()

@@ -3,7 +3,11 @@
 Every number of a run's results.json is a metric, named by its dotted path
 (``losses.model1.val``).  Lists (histories, curves, shapes) are not scalars
 and are left out, except a flow's ``crossings``, whose entries are metrics of
-their own (``flow.ae_sign.energy.crossings.0``: the first crossing).
+their own (``flow.ae_sign.energy.crossings.0``: the first crossing, whatever its
+kind).  Crossings by kind are plain numbers the analysis stage writes
+(``flow.ae_sign.energy.attractive``, ``.repulsive``, ``.n_attractive``,
+``.n_repulsive``), so they need nothing here: a run without such a crossing
+has no such metric, and the point's n counts the runs that have one.
 """
 
 import csv

@@ -327,3 +327,39 @@ def test_an_older_config_is_named_not_a_traceback(tiny_run):
     del old["analysis"]["iterations"]
     with pytest.raises(ValueError, match="analysis.iterations"):
         run_analysis(run, old, progress=False)
+
+
+def test_flow_states_each_reading_s_crossings_by_kind(tiny_run):
+    """flow.MAP.THERM.attractive / .repulsive: the one confident crossing of the kind."""
+    run, cfg = tiny_run
+    flow = run_analysis(run, cfg, progress=False)[0]["flow"]
+    readings = [flow[m][t] for m in ("identity", "ae_sign", "ae_stochastic", "decimation",
+                                     "majority") for t in flow[m]]
+    readings += [r for by in flow["calibrated"].values() for r in by.values()]
+    for r in readings:
+        for kind in ("attractive", "repulsive"):
+            sure = [c["beta"] for c in r["crossing_details"] if c["confident"] and
+                    c["kind"] == kind]
+            assert r[f"n_{kind}"] == len(sure)
+            assert r[kind] == (sure[0] if len(sure) == 1 else None)
+
+
+def test_the_majority_flow_is_the_one_study_md_computed(tiny_run):
+    """flow.majority.energy (and decimation's) equal, bit for bit, what render recomputed."""
+    from minirg.study.flow_table import measured_flow, run_flow, stored_flow
+    run, cfg = tiny_run
+    run_analysis(run, cfg, progress=False)
+    results = json.loads((run / "results.json").read_text())
+    assert set(results["flow"]["majority"]) == {"energy"}
+    assert len(results["flow"]["line_fits"]["majority"]["energy"]) == 4
+    for grainer in ("decimation", "majority"):
+        betas, stored = stored_flow(results, grainer)
+        old_betas, old = measured_flow(run, grainer, cfg["seed"])
+        np.testing.assert_array_equal(betas, old_betas)
+        np.testing.assert_array_equal(stored, old)
+    # Ties are seeded with the run's seed: another seed changes some blocks' coin.
+    assert not np.array_equal(measured_flow(run, "majority", cfg["seed"] + 1)[1], stored)
+    # A run directory made before the stage stored it: render recomputes it.
+    del results["flow"]["majority"]
+    write_json(run / "results.json", results)
+    np.testing.assert_array_equal(run_flow(run, "majority", cfg["seed"])[1], stored)
