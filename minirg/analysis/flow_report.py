@@ -194,7 +194,10 @@ def flow_section(results):
            f"CIs: {flow['conditional']}.", "",
            f"| map | thermometer | {head} | crossings | line fit: whole / lower / upper |",
            "|---|---|" + "---|" * len(idx) + "---|---|"]
-    for m in ("identity", "ae_sign", "ae_stochastic", "decimation"):
+    # majority: results made before the stage read it lack the map (optional).
+    maps = ("identity", "ae_sign", "ae_stochastic", "decimation") + (
+        ("majority",) if "majority" in flow else ())
+    for m in maps:
         for t in need(flow, m):
             out.append(_row(flow, "readings", m, t, idx))
     for m, by in need(flow, "calibrated").items():

@@ -363,3 +363,13 @@ def test_the_majority_flow_is_the_one_study_md_computed(tiny_run):
     del results["flow"]["majority"]
     write_json(run / "results.json", results)
     np.testing.assert_array_equal(run_flow(run, "majority", cfg["seed"])[1], stored)
+
+
+def test_report_lists_the_majority_flow_when_the_run_has_it(tiny_run):
+    from minirg.analysis import render_report
+    run, cfg = tiny_run
+    run_analysis(run, cfg, progress=False)
+    results = json.loads((run / "results.json").read_text())
+    assert "| majority | energy |" in render_report(results, {})
+    del results["flow"]["majority"]                     # a run analysed before: no row
+    assert "| majority |" not in render_report(results, {})
