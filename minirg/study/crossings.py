@@ -16,17 +16,23 @@ import numpy as np
 from minirg.analysis.plots import save_figure
 from minirg.study.cells import SEM, cell, errorbar, figure, label, seeds_at
 
-__all__ = ["BETA_C", "KINDS", "EXPLAIN", "crossing_keys", "specific_heat_peak", "versus",
+__all__ = ["BETA_C", "KINDS", "crossing_keys", "specific_heat_peak", "versus",
            "peaks"]
 
 BETA_C = 0.5 * np.log(1 + np.sqrt(2))
 KINDS = ("attractive", "repulsive")
 FIRST = "first crossing, any kind"
+LINE = "fitted line"
 EXPLAIN = ("A cell averages, over the seeds of a grid point, the beta of each run's one "
            "confident crossing of that kind (found in >= 97.5% of the bootstrap replicates, "
            "slope interval inside (-1, 1): attractive, or outside it: repulsive); a run with "
            "no such crossing, or with several, is left out, and n counts the seeds that "
            "remain, of the point's finished seeds.")
+EXPLAIN_FIRST = ("These runs were analysed by an older minirg, before crossings had kinds: a "
+                 "cell averages each run's first crossing of beta' = beta, whatever its kind, "
+                 "so it may mix attractive and repulsive ones.")
+EXPLAIN_LINE = ("These runs have no flow readings: a cell is the paper's straight line "
+                "through the AE-WR flow (fixed_points.ae_flow).")
 _MAPS = ("ae_sign", "ae_stochastic", "identity", "decimation", "majority")
 _CALIBRATED = ("ae_sign", "ae_stochastic")
 _THERMOMETERS = ("energy", "beta_net", "beta_net_sym")
@@ -35,7 +41,7 @@ _THERMOMETERS = ("energy", "beta_net", "beta_net_sym")
 def _readings():
     """[(series label, metric prefix)] of every flow reading STUDY.md may show."""
     plain = [(f"{m} / {t}", f"flow.{m}.{t}") for m in _MAPS for t in _THERMOMETERS]
-    calibrated = [(f"{m}, calibrated / {t}", f"flow.calibrated.{m}.{t}")
+    calibrated = [(f"calibrated {m} / {t}", f"flow.calibrated.{m}.{t}")
                   for m in _CALIBRATED for t in _THERMOMETERS]
     return plain + calibrated
 
@@ -52,7 +58,7 @@ def crossing_keys(metrics):
                if f"{p}.n_attractive" in metrics]
     first = [(name, {FIRST: f"{p}.crossings.0"}) for name, p in _readings()
              if f"{p}.crossings.0" in metrics]
-    return by_kind or first or [("AE-WR, beta-net", {"fitted line": "fixed_points.ae_flow"})]
+    return by_kind or first or [("AE-WR, beta-net", {LINE: "fixed_points.ae_flow"})]
 
 
 def specific_heat_peak(L, lo=0.3, hi=0.6):
@@ -87,7 +93,7 @@ def _rows(summary, points, key, x_of, keys):
 
 
 def versus(summary, out, key, name, x_of, xlabel, extra=None):
-    """Crossings against grid ``key``: table lines, and DIR/figures/NAME.png.
+    """Crossings against grid ``key``: what a cell is, the table, and DIR/figures/NAME.png.
 
     Readings with no crossing of either kind at any point get one sentence
     instead of rows of "none".
@@ -95,7 +101,8 @@ def versus(summary, out, key, name, x_of, xlabel, extra=None):
     points = [p for p in summary["points"] if key in p["params"]]
     series = crossing_keys(set().union(*(p["metrics"] for p in points)))
     columns = list(series[0][1])
-    table = [f"| {key} | series | " + " | ".join(f"{c} ({SEM})" for c in columns) + " |",
+    table = [{KINDS: EXPLAIN, (FIRST,): EXPLAIN_FIRST}.get(tuple(columns), EXPLAIN_LINE), "",
+             f"| {key} | series | " + " | ".join(f"{c} ({SEM})" for c in columns) + " |",
              "|---|---|" + "---|" * len(columns)]
     ax, xs, empty = figure(), set(), []
     for series_name, keys in series:
@@ -108,12 +115,13 @@ def versus(summary, out, key, name, x_of, xlabel, extra=None):
                 if any(stats[j] for _, _, stats, _ in pts):
                     errorbar(ax, [x for x, *_ in pts], [stats[j] for _, _, stats, _ in pts],
                              f"{series_name}, {col} {rest}".strip(), marker=marker)
+            where = f"{series_name} {rest}".strip()
             xs.update(x for x, *_ in pts)
-            table += [f"| {v} | {series_name} {rest} | "
+            table += [f"| {v} | {where} | "
                       + " | ".join(cell(s, n) for s in stats) + " |" for _, v, stats, n in pts]
     if empty and columns == list(KINDS):
         table += ["", "No confident crossing of either kind in any run: "
-                  + ", ".join(empty) + "."]
+                  + "; ".join(empty) + "."]
     if extra:
         extra(ax, table)
     ax.axhline(BETA_C, color="k", ls=":", label="beta_c (exact, infinite lattice)")

@@ -11,7 +11,7 @@ from pathlib import Path
 from minirg._io import atomic_path, read_json
 from minirg.analysis.report import PAPER
 from minirg.study.cells import SEM, cell, label
-from minirg.study.crossings import EXPLAIN, crossing_keys, peaks, specific_heat_peak, versus
+from minirg.study.crossings import crossing_keys, peaks, specific_heat_peak, versus
 from minirg.study.flow_table import flow_table, measured_flow
 
 __all__ = ["write_study", "render_study", "specific_heat_peak", "crossing_keys",
@@ -70,16 +70,16 @@ def render_study(out, summary):
         return "\n".join(md) + "\n"
     if "L" in keys:
         Ls = sorted({int(p["params"]["L"]) for p in summary["points"]})
-        md += ["", "## The flow's crossings against L, by kind", "",
+        md += ["", "## The flow's crossings against L", "",
                "![crossings vs L](figures/crossings_vs_L.png)", "",
                f"Crossings of beta' = beta ({SEM}) against L, beside the exact specific-heat "
-               f"peak of the L x L torus (`minirg.ising.exact`) and beta_c. {EXPLAIN}", ""]
+               "peak of the L x L torus (`minirg.ising.exact`) and beta_c.", ""]
         md += versus(summary, out, "L", "crossings_vs_L", int, "L", peaks(Ls))
     if "data.wide_range" in keys:
-        md += ["", "## Crossings against the training range, by kind", "",
+        md += ["", "## Crossings against the training range", "",
                "![crossings vs range](figures/crossings_vs_range.png)", "",
                f"Crossings of beta' = beta ({SEM}) against the lower end of the AE-WR training "
-               f"range (data.wide_range). {EXPLAIN}", ""]
+               "range (data.wide_range).", ""]
         md += versus(summary, out, "data.wide_range", "crossings_vs_range",
                      lambda r: r[0], "lower end of data.wide_range")
     md += ["", "## Decimation against majority rule", ""]
@@ -89,8 +89,10 @@ def render_study(out, summary):
         md += _grainer_losses(summary) + [""]
     md += ["![measured flow](figures/flow_majority.png)", "",
            "Measured flow beta -> beta' of two-step decimation and of 2x2 majority rule "
-           f"(energy thermometer on the grid lattices; {SEM}; majority ties broken by a "
-           "coin seeded with the run's seed).", ""]
+           f"(energy thermometer on the grid lattices, as the runs' analysis stored it; {SEM}; "
+           "majority ties broken by a coin seeded with the run's seed). The fixed point is "
+           "each run's highest upward crossing of beta' = beta, resolved or not; the tables "
+           "above list the resolved ones by kind.", ""]
     md += flow_table(out, summary)
     return "\n".join(md) + "\n"
 

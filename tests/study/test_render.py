@@ -101,3 +101,17 @@ def test_by_kind_cells_count_only_runs_with_exactly_one(tmp_path, kind, slopes):
     assert cells[kind] == "0.3 (n=1 of 3)"
     other = "repulsive" if kind == "attractive" else "attractive"
     assert cells[other] == "none (n=0 of 3)"
+
+
+def test_runs_analysed_before_crossings_had_kinds_still_render(tmp_path):
+    """An older results.json without the by-kind numbers: each run's first crossing,
+    said to be of any kind (the mixed mean the by-kind table avoids)."""
+    flows = [_flow((0.30, 0.5)), _flow((0.38, 1.6))]
+    for flow in flows:
+        for by in (flow["ae_sign"], flow["identity"]):
+            for kind in ("attractive", "repulsive"):
+                del by["energy"][kind], by["energy"][f"n_{kind}"]
+    text = _study(tmp_path, flows)
+    assert "| L | series | first crossing, any kind (+-1 sem over n seeds) |" in text
+    assert "| 8 | ae_sign / energy | 0.34 +- 0.04 (n=2 of 2) |" in text
+    assert "may mix attractive and repulsive" in text
