@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from minirg import config, pipeline
+from minirg import config, pipeline, training
 from minirg.nn import Sequential
 
 TINY = {"L": 8, "data": {"n_critical": 60, "n_wide": 60, "n_wide_test": 30, "n_grid": 4},
@@ -76,7 +76,8 @@ def test_frozen_encoders_stay_bit_identical(run):
 def test_rerun_skips_finished_stages(run, monkeypatch):
     out, results = run
     stamps = {p: p.stat().st_mtime_ns for p in (out / "models").glob("*.npz")}
-    monkeypatch.setattr(pipeline, "_train_job", lambda *a: pytest.fail("retrained " + a[-1]))
+    monkeypatch.setattr(training, "train_job", lambda *a: pytest.fail("retrained " + a[-1]))
+    monkeypatch.setattr(training, "train_group", lambda *a: pytest.fail(f"retrained {a[-1]}"))
     again = pipeline.reproduce(tiny_config(), out, progress=False)
     assert again["losses"] == results["losses"]
     assert stamps == {p: p.stat().st_mtime_ns for p in (out / "models").glob("*.npz")}
