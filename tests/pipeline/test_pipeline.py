@@ -83,6 +83,15 @@ def test_rerun_skips_finished_stages(run, monkeypatch):
     assert stamps == {p: p.stat().st_mtime_ns for p in (out / "models").glob("*.npz")}
 
 
+def test_load_model_gives_the_saved_model_or_names_the_missing_file(run, tmp_path):
+    out, _ = run
+    model = pipeline.load_model(out, "ae_wr")
+    saved = Sequential.load(out / "models" / "ae_wr.npz")
+    assert all(np.array_equal(a.W, b.W) for a, b in zip(model.layers, saved.layers))
+    with pytest.raises(FileNotFoundError, match="'beta_net' is not trained yet.*beta_net.npz"):
+        pipeline.load_model(tmp_path, "beta_net")
+
+
 def test_other_config_in_same_dir_is_refused(run):
     out, _ = run
     with pytest.raises(ValueError, match="another configuration.*train"):
