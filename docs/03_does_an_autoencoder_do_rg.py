@@ -51,7 +51,6 @@ import numpy as np
 from minirg import config, pipeline
 from minirg.analysis import entropy_by_beta, flow_analysis, to_spins
 from minirg.ising import BETA_C, beta_prime, decimate, load_dataset
-from minirg.nn import Sequential
 
 # %% [markdown]
 # ## A small run
@@ -92,14 +91,14 @@ print("grid:", spins.shape, spins.dtype, "betas", np.unique(beta).round(3))
 # bias, hinge loss + L1, trained on the wide set to reproduce its input. The β-net is
 # $N \to 512$ (tanh) $\to 1$ (ReLU), trained with the mean squared error to output the $\beta$ each
 # wide-set lattice was sampled at. `pipeline.train` trains one model of the zoo into the run
-# directory and returns its final losses.
+# directory and returns its final losses; `pipeline.load_model` loads a trained one.
 
 # %%
 for name in ("ae_wr", "beta_net"):
     losses = pipeline.train(cfg, run, name, progress=False)
     print(f"{name:<8}: train {losses['train']:.4f}, validation {losses['val']:.4f}")
-ae = Sequential.load(run / "models" / "ae_wr.npz")
-beta_net = Sequential.load(run / "models" / "beta_net.npz")
+ae = pipeline.load_model(run, "ae_wr")
+beta_net = pipeline.load_model(run, "beta_net")
 
 
 def predict_beta(lattices):

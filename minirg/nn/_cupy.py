@@ -50,3 +50,9 @@ def adam_step(p, g, m, v, lam, beta_1, beta_2, alpha, eps):
     _get("adam")(g, c(lam), c(beta_1), c(1 - beta_1), c(beta_2), c(1 - beta_2), c(alpha),
                  c(eps), p, m, v)
     return s
+
+
+def zeros_like(p):
+    """Zeros of p's shape and dtype on p's device (Adam's moments)."""
+    import cupy
+    return cupy.zeros_like(p)

@@ -94,7 +94,7 @@ class Adam:
         """
         xp = get_namespace(p)
         if key not in self.m:
-            self.m[key], self.v[key] = xp.zeros_like(p), xp.zeros_like(p)
+            self.m[key], self.v[key] = _zeros_like(p), _zeros_like(p)
         m, v = self.m[key], self.v[key]
         b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
         kernels = accel.kernels_for(p, g, m, v)
@@ -124,7 +124,22 @@ class Adam:
     def load_state_dict(self, state, xp=None):
         """Restore t, m, v from ``state_dict()`` output, moving arrays to ``xp``."""
         self.t = int(state["t"])
-        put = (lambda a: np.array(a)) if xp is None or is_numpy(xp) else xp.asarray
+        host = xp is None or is_numpy(xp)
+        put = (lambda a: _copy(np.asarray(a))) if host else xp.asarray
         self.m = {k: put(a) for k, a in state["m"].items()}
         self.v = {k: put(a) for k, a in state["v"].items()}
         return self
+
+
+def _zeros_like(p):
+    """Zeros for a moment of p: the kernels' allocator where they apply (huge pages on
+    the CPU, see ``_numba.zeros_like``), else the array library's."""
+    kernels = accel.kernels_for(p)
+    return get_namespace(p).zeros_like(p) if kernels is None else kernels.zeros_like(p)
+
+
+def _copy(a):
+    """A writeable copy of host array a, in the memory ``_zeros_like`` would give it."""
+    out = _zeros_like(np.ascontiguousarray(a))
+    out[...] = a
+    return out

@@ -300,7 +300,7 @@ def test_panel_rows_pick_the_smallest_middle_and_largest_beta():
 def test_beta_net_early_stopping_reaches_fit(tiny_run, monkeypatch, on):
     """train.beta_net_early_stopping passes Keras-style early stopping to the beta-net's fit
     (and nothing at all when off, so other runs call fit exactly as before)."""
-    from minirg import pipeline
+    from minirg import training
     from minirg.nn import Sequential
     run, _ = tiny_run
     cfg = config.resolve("smoke", [{"L": L, "train": {"beta_net_early_stopping": on,
@@ -313,7 +313,7 @@ def test_beta_net_early_stopping_reaches_fit(tiny_run, monkeypatch, on):
         return type("History", (), {"history": hist})()
 
     monkeypatch.setattr(Sequential, "fit", fit)
-    pipeline._train_job(cfg, run, False, "beta_net")
+    training.train_job(cfg, run, False, "beta_net")
     want = {"monitor": "val_loss", "patience": 7, "restore_best_weights": True}
     assert seen.get("early_stopping") == (want if on else None)
     assert on or "early_stopping" not in seen

@@ -111,3 +111,34 @@ def test_cupy_step_is_within_4_ulp_of_reference(monkeypatch, rng):
     for a, b in zip(gpu[:3], ref[:3]):
         assert np.max(np.abs(a - b)) <= 4 * np.spacing(np.max(np.abs(b)))
     np.testing.assert_allclose(gpu[3], ref[3], rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (1024, 512), (1025, 512)])
+def test_moment_storage_is_zeros_of_the_same_layout(shape):
+    """Adam's moments on the CPU: zeros, same shape and dtype, writeable, C-contiguous,
+    their own memory; from 2 MiB up they start on a 2 MiB (huge page) boundary."""
+    import mmap
+    from minirg.nn import _numba
+    p = np.ones(shape, np.float32)
+    a, b = _numba.zeros_like(p), _numba.zeros_like(p)
+    assert a.shape == p.shape and a.dtype == p.dtype and not a.any()
+    assert a.flags.writeable and a.flags.c_contiguous and not np.shares_memory(a, b)
+    a[...] = 1
+    assert not b.any()
+    if p.nbytes >= _numba.HUGE_PAGE and hasattr(mmap, "MADV_HUGEPAGE"):
+        assert a.ctypes.data % _numba.HUGE_PAGE == 0
+
+
+def test_adam_moments_survive_a_state_round_trip_in_moment_storage():
+    from minirg.nn import _numba
+    rng = np.random.default_rng(0)
+    model = Sequential([Dense(1024, 512, bias=False, l1=1e-5, rng=rng)])
+    x = rng.choice(np.array([-1, 1], np.float32), (4, 1024))
+    opt = Adam()
+    train_step(model, x, x[:, :512], hinge, opt)
+    restored = Adam().load_state_dict(opt.state_dict())
+    for key in opt.m:
+        for got, want in ((restored.m[key], opt.m[key]), (restored.v[key], opt.v[key])):
+            assert np.array_equal(got, want) and got.flags.writeable
+            if hasattr(__import__("mmap"), "MADV_HUGEPAGE"):
+                assert got.ctypes.data % _numba.HUGE_PAGE == 0

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from minirg import config, pipeline
+from minirg import config, pipeline, training
 from minirg.nn import Sequential
 
 # The smoke preset at L = 8: n_critical = n_wide and equal epochs, so ae_wr joins
@@ -59,14 +59,14 @@ def _assert_same_training(ref, got):
 
 
 def test_units_group_same_shaped_models_after_their_dependencies():
-    units, deps = pipeline._units(_config(True), list(pipeline._ORDER))
-    group = "+".join(n for n in pipeline._ORDER if n in GROUP)
+    units, deps = training.jobs(_config(True), list(training.ORDER))
+    group = "+".join(n for n in training.ORDER if n in GROUP)
     assert group in units and deps[group] == ["cg1", "cg2"]
     assert deps["model3"] == ["cg1", "cg2", "up1", "up2"]
     assert sorted(n for u in units for n in u.split("+")) == sorted(pipeline.MODEL_NAMES)
-    off, deps_off = pipeline._units(_config(False), list(pipeline._ORDER))
-    assert off == list(pipeline._ORDER) and deps_off["model2_cg"] == ["cg1", "cg2"]
-    assert pipeline._units(config.resolve("smoke", [{"device": "gpu"}]), GROUP)[0] == \
+    off, deps_off = training.jobs(_config(False), list(training.ORDER))
+    assert off == list(training.ORDER) and deps_off["model2_cg"] == ["cg1", "cg2"]
+    assert training.jobs(config.resolve("smoke", [{"device": "gpu"}]), GROUP)[0] == \
         ["+".join(GROUP)]                                       # "auto" on a GPU
 
 
@@ -74,28 +74,28 @@ def test_units_group_same_shaped_models_after_their_dependencies():
 def ref(data, tmp_path_factory):
     """The models of NAMES trained one by one (lockstep off)."""
     ref = _run_dir(data, tmp_path_factory.mktemp("lockstep-ref"), "off", False)
-    pipeline._train_all(_config(False), ref, NAMES, progress=False, workers=1)
+    training.train_all(_config(False), ref, NAMES, progress=False, workers=1)
     return ref
 
 
 @pytest.mark.parametrize("workers", [1, 2])       # in-process, and a group as a Dask task
 def test_lockstep_group_matches_separate_trainings(data, ref, tmp_path, workers):
     got = _run_dir(data, tmp_path, "on", True)
-    pipeline._train_all(_config(True), got, NAMES, progress=False, workers=workers)
+    training.train_all(_config(True), got, NAMES, progress=False, workers=workers)
     _assert_same_training(ref, got)
 
 
 def test_interrupted_group_resumes_from_its_checkpoint(data, ref, tmp_path, monkeypatch):
-    out, real = _run_dir(data, tmp_path, "killed", True), pipeline.fit_lockstep
+    out, real = _run_dir(data, tmp_path, "killed", True), training.fit_lockstep
     calls = []
 
     def killed_after_one_epoch(*args, epochs, checkpoint, **kw):
         real(*args, epochs=1, checkpoint=checkpoint, **kw)
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(pipeline, "fit_lockstep", killed_after_one_epoch)
+    monkeypatch.setattr(training, "fit_lockstep", killed_after_one_epoch)
     with pytest.raises(KeyboardInterrupt):
-        pipeline._train_all(_config(True), out, NAMES, progress=False, workers=1)
+        training.train_all(_config(True), out, NAMES, progress=False, workers=1)
     [ckpt] = (out / "models").glob("lockstep-*.ckpt.npz")
     assert not any((out / "models" / f"{n}.json").exists() for n in GROUP)
 
@@ -103,10 +103,10 @@ def test_interrupted_group_resumes_from_its_checkpoint(data, ref, tmp_path, monk
         calls.append(json.loads(str(np.load(checkpoint)["lockstep"]))["epoch"])
         return real(*args, checkpoint=checkpoint, **kw)
 
-    monkeypatch.setattr(pipeline, "fit_lockstep", resumed)
-    todo = [n for n in NAMES if not pipeline._is_done(out, n)]
+    monkeypatch.setattr(training, "fit_lockstep", resumed)
+    todo = [n for n in NAMES if not training.is_done(out, n)]
     assert todo == GROUP
-    pipeline._train_all(_config(True), out, todo, progress=False, workers=1)
+    training.train_all(_config(True), out, todo, progress=False, workers=1)
     assert calls == [1]                                 # went on from epoch 1
     _assert_same_training(ref, out)
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from minirg import config, pipeline
+from minirg import config, pipeline, training
 from minirg.nn import Sequential
 
 TINY = {"L": 8, "data": {"n_critical": 60, "n_wide": 60, "n_wide_test": 30, "n_grid": 4},
@@ -76,10 +76,20 @@ def test_frozen_encoders_stay_bit_identical(run):
 def test_rerun_skips_finished_stages(run, monkeypatch):
     out, results = run
     stamps = {p: p.stat().st_mtime_ns for p in (out / "models").glob("*.npz")}
-    monkeypatch.setattr(pipeline, "_train_job", lambda *a: pytest.fail("retrained " + a[-1]))
+    monkeypatch.setattr(training, "train_job", lambda *a: pytest.fail("retrained " + a[-1]))
+    monkeypatch.setattr(training, "train_group", lambda *a: pytest.fail(f"retrained {a[-1]}"))
     again = pipeline.reproduce(tiny_config(), out, progress=False)
     assert again["losses"] == results["losses"]
     assert stamps == {p: p.stat().st_mtime_ns for p in (out / "models").glob("*.npz")}
+
+
+def test_load_model_gives_the_saved_model_or_names_the_missing_file(run, tmp_path):
+    out, _ = run
+    model = pipeline.load_model(out, "ae_wr")
+    saved = Sequential.load(out / "models" / "ae_wr.npz")
+    assert all(np.array_equal(a.W, b.W) for a, b in zip(model.layers, saved.layers))
+    with pytest.raises(FileNotFoundError, match="'beta_net' is not trained yet.*beta_net.npz"):
+        pipeline.load_model(tmp_path, "beta_net")
 
 
 def test_other_config_in_same_dir_is_refused(run):

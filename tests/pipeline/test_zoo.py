@@ -58,12 +58,12 @@ def test_beta_net_starts_alive():
 
 
 def test_one_registry_of_model_names():
-    from minirg import pipeline
+    from minirg import pipeline, training
     from minirg.cli import build_parser
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     model_arg = next(a for a in sub.choices["train"]._actions if a.dest == "model")
     assert tuple(model_arg.choices) == tuple(zoo.MODELS) == pipeline.MODEL_NAMES
-    assert sorted(pipeline._ORDER) == sorted(zoo.MODELS)
+    assert sorted(training.ORDER) == sorted(zoo.MODELS)
     for name, spec in zoo.MODELS.items():                  # each builds, widths fit its data
         parents = [zoo.shallow(d, 8, 0.0, 0).layers[0] for d in spec.depends]
         model = zoo.build(name, 8, 0.0, seed=0, parents=parents)

@@ -61,7 +61,7 @@ def test_config_key_is_checked():
 
 
 def test_pipeline_builds_cg_targets_and_model2_from_the_coarse_grainer(tmp_path):
-    from minirg import pipeline
+    from minirg import pipeline, training
     from minirg.ising import majority
     from minirg.ising.datasets import load_dataset
     cfg = config.resolve("smoke", [{"L": 8, "coarse_grainer": "majority",
@@ -69,11 +69,11 @@ def test_pipeline_builds_cg_targets_and_model2_from_the_coarse_grainer(tmp_path)
                                              "n_wide_test": 10, "n_grid": 2}}])
     pipeline.make_data(cfg, tmp_path, progress=False)
     spins = load_dataset(tmp_path / "data" / "critical.npz")[0]["spins"]
-    _, x, y, _, _ = pipeline._build(cfg, tmp_path, "cg2")
+    _, x, y, _, _ = training.build(cfg, tmp_path, "cg2")
     untied = spins.reshape(-1, 4, 2, 4, 2).sum(axis=(2, 4)) != 0
     assert np.array_equal(y.reshape(-1, 4, 4)[untied], majority(spins, 2)[untied])
     assert x.shape == (20, 32)
-    model = pipeline._build(cfg, tmp_path, "model2")[0]
+    model = training.build(cfg, tmp_path, "model2")[0]
     for step, layer in zip((1, 2), model.layers[:2]):
         assert not layer.trainable
         assert np.array_equal(layer.W, coarse.hcg_matrix("majority", 8, step).astype(np.float32))

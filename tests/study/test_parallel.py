@@ -2,7 +2,7 @@
 
 import json
 
-from minirg import config, pipeline
+from minirg import config, pipeline, training
 
 TINY = {"L": 4, "data": {"n_critical": 60, "n_wide": 60, "n_wide_test": 30, "n_grid": 4},
         "train": {"epochs": 2, "ae_wr_epochs": 2, "beta_net_epochs": 2}}
@@ -19,6 +19,6 @@ def test_dask_trainings_equal_in_process_ones(tmp_path):
     for w in (1, 2):
         out = tmp_path / f"w{w}"
         pipeline.make_data(cfg, out, progress=False)
-        pipeline._train_all(cfg, out, list(pipeline._ORDER), progress=False, workers=w)
+        training.train_all(cfg, out, list(training.ORDER), progress=False, workers=w)
         runs[w] = _losses(out)
     assert runs[2] == runs[1]
