@@ -147,8 +147,8 @@ def _grid(run, arrays, parts):
     dec = decimate(spins, steps=2)                              # (n, L/2, L/2)
     curves = {"input": spins, "ae": ae_sign,
               "ae_quantized": to_spins(out, "quantize", seed=run.seed("quantize")), "rg": dec}
-    # Majority ties take the run's own seed, not a stage seed: the coin sweeps
-    # used when STUDY.md drew this flow itself, so older studies compare equal.
+    # Majority ties take the run's own seed, not a stage seed: the coin STUDY.md
+    # used when it computed this flow itself, so old and new studies agree.
     run.maps = {"identity": spins, "ae_sign": ae_sign,
                 "ae_stochastic": curves["ae_quantized"], "decimation": dec,
                 "majority": majority(spins, 2, int(run.cfg["seed"]))}
