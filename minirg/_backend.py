@@ -12,8 +12,13 @@ import array_api_compat
 __all__ = ["get_namespace", "is_numpy", "to_numpy", "namespace_for", "gpu_available"]
 
 
+_NUMPY = array_api_compat.array_namespace(np.empty(0))
+
+
 def get_namespace(*arrays):
     """The array-API namespace shared by ``arrays`` (TypeError if they mix libraries)."""
+    if arrays and all(type(a) is np.ndarray for a in arrays):
+        return _NUMPY     # the common case, without array_namespace's checks (~5 us a call)
     return array_api_compat.array_namespace(*arrays)
 
 
@@ -50,7 +55,7 @@ def namespace_for(device):
     for where CuPy or a CUDA device is missing.
     """
     if device == "cpu":
-        return array_api_compat.array_namespace(np.empty(0))
+        return _NUMPY
     if device == "gpu":
         try:
             import cupy
