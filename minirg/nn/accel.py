@@ -1,19 +1,22 @@
 """The one seam between the reference engine and its accelerated kernels.
 
 The engine a reader studies (``layers``, ``losses``, ``optim``, ``model``) is
-plain array-API code and runs on every backend. One formula has a faster
-twin: the optimizer step, Adam with the L1 subgradient added and the penalty
-sum|W| of the starting weights accumulated, in one sweep over (W, g, m, v).
-It is written once per device:
+plain array-API code and runs on every backend. Two formulas have faster
+twins. The optimizer step, Adam with the L1 subgradient added and the penalty
+sum|W| of the starting weights accumulated, in one sweep over (W, g, m, v)
+(``adam_step``, with ``zeros_like`` for its moments), written once per device:
 
 - ``_numba.py``: NumPy float arrays, numba on the CPU, bit-identical to the
   reference update (tests/nn/test_accel.py);
 - ``_cupy.py``: CuPy arrays, CUDA kernels, within a stated ulp bound of the
   reference (nvcc fuses multiply-adds).
 
+And the hinge loss's elementwise part (``hinge_terms``), on the CPU only,
+bit-identical to ``losses.hinge``.
+
 ``kernels_for(*arrays)`` is the only way the reference reaches them: it
-returns the module whose ``adam_step`` applies to the arrays, or None, and
-the caller then runs the reference formula. ``ENABLED = False`` forces the
+returns the kernel module for the arrays, or None, and the caller then runs
+the reference formula (as it does when the module lacks the kernel). ``ENABLED = False`` forces the
 reference everywhere (the tests use it to compare the two).
 """
 

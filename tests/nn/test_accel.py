@@ -142,3 +142,27 @@ def test_adam_moments_survive_a_state_round_trip_in_moment_storage():
             assert np.array_equal(got, want) and got.flags.writeable
             if hasattr(__import__("mmap"), "MADV_HUGEPAGE"):
                 assert got.ctypes.data % _numba.HUGE_PAGE == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hinge_kernel_is_bit_identical_to_the_reference(monkeypatch, dtype):
+    """Margins above, at and below zero, and NaN/inf predictions."""
+    rng = np.random.default_rng(3)
+    y = rng.choice(np.array([-1, 1], dtype), (7, 33))
+    y_pred = (rng.standard_normal((7, 33)) * 2).astype(dtype)
+    y_pred[0, :4] = y[0, :4]                        # margin exactly 0
+    y_pred[1, :3] = [np.nan, np.inf, -np.inf]
+    fast = hinge(y_pred, y)
+    monkeypatch.setattr(accel, "ENABLED", False)
+    ref = hinge(y_pred, y)
+    np.testing.assert_array_equal(fast[1], ref[1])
+    assert fast[1].dtype == ref[1].dtype == dtype
+    np.testing.assert_array_equal(fast[0], ref[0])   # NaN == NaN here
+    monkeypatch.setattr(accel, "ENABLED", True)
+    ok = y_pred.copy()
+    ok[1, :3] = 0
+    assert float(hinge(ok, y)[0]) == float(ref_value(ok, y))
+
+
+def ref_value(y_pred, y):
+    return np.mean(np.maximum(0, 1 - y * y_pred))
