@@ -16,8 +16,9 @@ bit-identical to ``losses.hinge``.
 
 ``kernels_for(*arrays)`` is the only way the reference reaches them: it
 returns the kernel module for the arrays, or None, and the caller then runs
-the reference formula (as it does when the module lacks the kernel). ``ENABLED = False`` forces the
-reference everywhere (the tests use it to compare the two).
+the reference formula (as it does when the module lacks the kernel).
+``ENABLED = False`` forces the reference everywhere (the tests use it to
+compare the two).
 """
 
 import numpy as np
