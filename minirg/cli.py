@@ -94,7 +94,7 @@ def _run(args):
         pipeline.analyse(args.run, progress=progress)
         return 0
     if args.command == "data" and args.check:
-        from minirg.ising.datasets import check_dataset
+        from minirg.ising.dataset_file import check_dataset
         print(check_dataset(args.check))
         return 0
     cfg = _config(args)

@@ -20,7 +20,7 @@ from minirg._backend import namespace_for
 from minirg._io import read_json, write_json
 from minirg.cluster import in_worker, worker_slot
 from minirg.config import lockstep_on, stage_seed
-from minirg.ising.datasets import load_dataset
+from minirg.ising.dataset_file import load_dataset
 from minirg.nn import Adam, Sequential
 from minirg.nn.lockstep import fit_lockstep, signature
 from minirg.nn.train import split_point

@@ -72,7 +72,7 @@ class _Run:
     def data(self, name):
         """Arrays of DIR/data/NAME.npz (validated by ``load_dataset``)."""
         if name not in self._data:
-            from minirg.ising.datasets import load_dataset
+            from minirg.ising.dataset_file import load_dataset
             self._data[name] = load_dataset(self.dir / "data" / f"{name}.npz")[0]
         return self._data[name]
 

@@ -6,7 +6,8 @@ exactly those, `checkerboard` the array-API (CuPy/NumPy) one.
 """
 
 from .checkerboard import sample_checkerboard
-from .datasets import check_dataset, load_dataset, make_datasets, save_dataset, PAPER_SIZES
+from .dataset_file import check_dataset, load_dataset, save_dataset
+from .datasets import make_datasets, PAPER_SIZES
 from .decimation import decimate, decimation_matrix, majority
 from .exact import exact_energy, exact_log_partition, exact_specific_heat, onsager_energy
 from .mc import evolve, sample, sample_betas

@@ -29,7 +29,7 @@ def measured_flow(run_dir, grainer, seed=0):
     """
     from minirg.analysis.flow import beta_from_energy
     from minirg.ising import decimate, energy_per_spin, majority
-    from minirg.ising.datasets import load_dataset
+    from minirg.ising.dataset_file import load_dataset
     arrays, _ = load_dataset(Path(run_dir) / "data" / "grid.npz")
     spins, beta = arrays["spins"], arrays["beta"]
     coarse = decimate(spins, 2) if grainer == "decimation" else majority(spins, 2, seed)

@@ -9,7 +9,7 @@ import pytest
 import minirg
 from minirg.ising import (check_dataset, decimate, load_dataset, make_datasets,
                           save_dataset)
-from minirg.ising import datasets as ds
+from minirg._io import sha256
 
 
 def _arrays(rng, n=6, L=8):
@@ -81,7 +81,7 @@ def test_modified_spins_fail_checksum(rng, tmp_path):
 def test_invalid_contents_are_named(rng, tmp_path, bad, match):
     arrays = _arrays(rng)
     bad(arrays)
-    meta = {"checksums": {k: ds.sha256(v) for k, v in arrays.items()}}
+    meta = {"checksums": {k: sha256(v) for k, v in arrays.items()}}
     path = tmp_path / "a.npz"
     np.savez(path, **arrays, meta=np.array(json.dumps(meta)))
     with pytest.raises(ValueError, match=match):

@@ -63,7 +63,7 @@ def test_config_key_is_checked():
 def test_pipeline_builds_cg_targets_and_model2_from_the_coarse_grainer(tmp_path):
     from minirg import pipeline, training
     from minirg.ising import majority
-    from minirg.ising.datasets import load_dataset
+    from minirg.ising.dataset_file import load_dataset
     cfg = config.resolve("smoke", [{"L": 8, "coarse_grainer": "majority",
                                     "data": {"n_critical": 20, "n_wide": 20,
                                              "n_wide_test": 10, "n_grid": 2}}])
