@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from minirg.analysis.plots import save_figure
+from minirg.ising import BETA_C
 from minirg.study.cells import SEM, cell, errorbar, figure, label, seeds_at
 
-__all__ = ["BETA_C", "KINDS", "crossing_keys", "specific_heat_peak", "versus",
+__all__ = ["KINDS", "crossing_keys", "specific_heat_peak", "versus",
            "peaks"]
 
-BETA_C = 0.5 * np.log(1 + np.sqrt(2))
 KINDS = ("attractive", "repulsive")
 FIRST = "first crossing, any kind"
 LINE = "fitted line"

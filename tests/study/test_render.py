@@ -6,9 +6,9 @@ import pytest
 from minirg._io import write_json
 from minirg.analysis.flow_controls import crossings_by_kind
 from minirg.analysis.thermometry import Crossing
-from minirg.ising import exact_specific_heat
+from minirg.ising import BETA_C, exact_specific_heat
 from minirg.study.aggregate import aggregate
-from minirg.study.crossings import BETA_C, crossing_keys, specific_heat_peak
+from minirg.study.crossings import crossing_keys, specific_heat_peak
 from minirg.study.render import render_study
 
 
