@@ -11,11 +11,10 @@ from pathlib import Path
 from minirg._io import atomic_path, read_json
 from minirg.analysis.report import PAPER
 from minirg.study.cells import SEM, cell, label
-from minirg.study.crossings import crossing_keys, peaks, specific_heat_peak, versus
-from minirg.study.flow_table import flow_table, measured_flow
+from minirg.study.crossings import peaks, versus
+from minirg.study.flow_table import flow_table
 
-__all__ = ["write_study", "render_study", "specific_heat_peak", "crossing_keys",
-           "measured_flow"]
+__all__ = ["write_study", "render_study"]
 
 # Headline rows: (label, metric key, paper value).
 HEADLINE = [
