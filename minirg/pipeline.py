@@ -31,6 +31,7 @@ from minirg import __version__, zoo
 from minirg._backend import namespace_for
 from minirg._io import read_json, remove_stale_temps, to_json, write_json
 from minirg.config import stage_seed
+from minirg.schema import SCHEMA
 from minirg.ising.datasets import check_spec, dataset_specs, make_datasets
 from minirg.training import ORDER, is_done, load_model, train_all
 
@@ -163,7 +164,8 @@ def collect_results(cfg, out):
     data_timing = out / "data" / "timing.json"
     if data_timing.exists():
         timings["data"] = read_json(data_timing)["seconds"]
-    return {"losses": {k: losses[k] for k in ("model1", "model2", "model2_cg", "model3",
+    return {"schema": SCHEMA,
+            "losses": {k: losses[k] for k in ("model1", "model2", "model2_cg", "model3",
                                                "ae_wr", "cg1", "cg2", "up1", "up2")},
             "histories": histories,
             "beta_net": {"train_mse": beta["losses"]["train"],
